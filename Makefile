@@ -1,0 +1,53 @@
+# The two commands: `make run` (the demo community) and `make test` (everything CI checks).
+SHELL := /bin/bash
+PY := .venv/bin/python
+# Load the test services' settings (written by scripts/test_services.sh) into the environment.
+TESTENV := set -a && source var/test.env && set +a
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test venv lint pytest services services-stop messages lock clean
+
+run:
+	@scripts/run.sh
+
+venv:
+	@scripts/venv.sh
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+services:
+	@scripts/test_services.sh
+
+test: venv lint services
+	@$(TESTENV) && $(PY) manage.py compile_translations && $(PY) manage.py collectstatic --noinput -v 0
+	@$(TESTENV) && $(PY) manage.py check --fail-level WARNING
+	@$(TESTENV) && $(PY) manage.py makemigrations --check --dry-run
+	@$(TESTENV) && $(PY) -m pytest $(PYTEST_ARGS)
+
+# One test or a folder, without the lint step: make pytest ARGS="tests/members -k signup"
+pytest: venv services
+	@$(TESTENV) && $(PY) manage.py compile_translations && $(PY) manage.py collectstatic --noinput -v 0
+	@$(TESTENV) && $(PY) -m pytest $(ARGS)
+
+services-stop:
+	-@redis-cli -p $${TEST_REDIS_PORT:-6390} shutdown nosave 2>/dev/null
+	-@if [ -f var/services/pg/data/PG_VERSION ]; then \
+	  (cd / && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D $(CURDIR)/var/services/pg/data -m fast stop) \
+	  || /usr/lib/postgresql/15/bin/pg_ctl -D var/services/pg/data -m fast stop; fi
+
+# Extract the translatable strings into locale/zh_Hans/LC_MESSAGES/django.po (needs GNU gettext).
+messages: venv
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+	  --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='node_modules/*'
+
+# Re-resolve requirements.lock from pyproject.toml in a scratch venv.
+lock:
+	rm -rf var/lockenv && python3 -m venv var/lockenv
+	var/lockenv/bin/pip install -q -e '.[dev]'
+	var/lockenv/bin/pip freeze --exclude-editable | grep -v '^#' > requirements.lock
+	rm -rf var/lockenv
+
+clean: services-stop
+	rm -rf var .venv

@@ -1,0 +1,36 @@
+"""The Celery app, its reliability settings and every periodic schedule.
+
+Reliability rests on PostgreSQL state (outbox and delivery rows) rather than on redelivery, but the
+worker still acknowledges late and rejects on a lost child so a crash re-queues the one message in hand.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+
+app = Celery("community")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler",
+    timezone="UTC",
+    # All periodic work, in one place. django-celery-beat copies these into the database on start,
+    # where operators can see them, pause them or change their timing in the admin.
+    beat_schedule={
+        "members.purge_unverified_signups": {
+            "task": "members.purge_unverified_signups",
+            "schedule": crontab(minute=17, hour=3),
+        },
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,20 @@
+"""Compile our .po files to .mo with polib, so a machine without GNU gettext (msgfmt) can run the site."""
+
+from pathlib import Path
+
+import polib
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Compile the project's .po files (LOCALE_PATHS) to .mo; skips those already up to date."
+
+    def handle(self, *args: object, **options: object) -> None:
+        for locale_dir in settings.LOCALE_PATHS:
+            for po_path in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.po")):
+                mo_path = po_path.with_suffix(".mo")
+                if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                    continue
+                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                self.stdout.write(f"compiled {po_path.relative_to(settings.BASE_DIR)}")

@@ -1,0 +1,93 @@
+"""Load a small demo community. Idempotent: a second run finds everyone and changes nothing."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from members.models import Member
+
+DEMO_PASSWORD = "community-demo-2026"  # noqa: S105 - printed to the developer on purpose; demo data only
+
+STAFF = [
+    # email, display name, language, time zone, role
+    ("operator@example.com", "Olivia Operator", "en", "Europe/London", "operator"),
+    ("moderator@example.com", "王敏 (Moderator)", "zh-hans", "Asia/Shanghai", "moderator"),
+]
+
+MEMBERS = [
+    ("member@example.com", "Alex Member", "en", "America/New_York"),
+    ("li.wei@example.com", "李伟", "zh-hans", "Asia/Shanghai"),
+    ("zhang.na@example.com", "张娜", "zh-hans", "Asia/Shanghai"),
+    ("chen.jing@example.com", "陈静", "zh-hans", "Asia/Shanghai"),
+    ("liu.yang@example.com", "刘洋", "zh-hans", "Asia/Shanghai"),
+    ("yang.fan@example.com", "杨帆", "zh-hans", "Asia/Shanghai"),
+    ("huang.lei@example.com", "黄磊", "zh-hans", "Asia/Shanghai"),
+    ("zhao.min@example.com", "赵敏", "zh-hans", "Asia/Shanghai"),
+    ("wu.qiang@example.com", "吴强", "zh-hans", "Asia/Shanghai"),
+    ("zhou.xin@example.com", "周欣", "zh-hans", "Asia/Shanghai"),
+    ("xu.lin@example.com", "徐琳", "zh-hans", "Asia/Shanghai"),
+    ("sun.hao@example.com", "孙浩", "zh-hans", "Asia/Hong_Kong"),
+    ("ma.li@example.com", "马丽", "zh-hans", "Asia/Shanghai"),
+    ("zhu.tao@example.com", "朱涛", "zh-hans", "Asia/Taipei"),
+    ("hu.yue@example.com", "胡月", "zh-hans", "Asia/Shanghai"),
+    ("guo.peng@example.com", "郭鹏", "zh-hans", "Asia/Singapore"),
+    ("he.xue@example.com", "何雪", "zh-hans", "Asia/Shanghai"),
+    ("emma.johnson@example.com", "Emma Johnson", "en", "Europe/London"),
+    ("liam.smith@example.com", "Liam Smith", "en", "America/Chicago"),
+    ("sofia.garcia@example.com", "Sofía García", "en", "Europe/Madrid"),
+    ("noah.brown@example.com", "Noah Brown", "en", "America/Los_Angeles"),
+    ("ava.wilson@example.com", "Ava Wilson", "en", "Australia/Sydney"),
+    ("lucas.martin@example.com", "Lucas Martin", "en", "Europe/Paris"),
+    ("mia.taylor@example.com", "Mia Taylor", "en", "America/Toronto"),
+    ("ethan.clark@example.com", "Ethan Clark", "en", "Europe/Berlin"),
+    ("priya.patel@example.com", "Priya Patel", "en", "Asia/Kolkata"),
+    ("kenji.sato@example.com", "Kenji Sato", "en", "Asia/Tokyo"),
+    ("grace.lee@example.com", "Grace Lee", "en", "Asia/Seoul"),
+    ("omar.haddad@example.com", "Omar Haddad", "en", "Asia/Dubai"),
+    ("hannah.muller@example.com", "Hannah Müller", "en", "Europe/Berlin"),
+    ("daniel.kim@example.com", "Daniel Kim", "en", "America/New_York"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo community (members, a moderator, an operator). Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--logins", action="store_true", help="Only print the demo logins.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not options["logins"]:
+            self._seed()
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for email, role in [("member@example.com", "member"), *[(s[0], s[4]) for s in STAFF]]:
+            self.stdout.write(f"  {role:<10} {email}")
+
+    @transaction.atomic
+    def _seed(self) -> None:
+        created = 0
+        for email, name, language, tz, role in STAFF:
+            member, was_created = self._member(email, name, language, tz)
+            created += was_created
+            group, _ = Group.objects.get_or_create(name=role)
+            member.groups.add(group)
+            if role == "operator" and not member.is_superuser:
+                member.is_staff = member.is_superuser = True
+                member.save(update_fields=["is_staff", "is_superuser"])
+        for email, name, language, tz in MEMBERS:
+            created += self._member(email, name, language, tz)[1]
+        self.stdout.write(
+            f"Demo community ready: {created} accounts created, {Member.objects.count()} in total."
+        )
+
+    def _member(self, email: str, name: str, language: str, tz: str) -> tuple[Member, bool]:
+        member, created = Member.objects.get_or_create(
+            email=email, defaults={"display_name": name, "language": language, "timezone": tz}
+        )
+        if created:
+            member.set_password(DEMO_PASSWORD)
+            member.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=member, email=email, defaults={"verified": True, "primary": True}
+        )
+        return member, created

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from community import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("members/", include("members.urls")),
+    path("admin/", admin.site.urls),
+]

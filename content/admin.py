@@ -1,0 +1,1 @@
+# Models arrive with this app's issue; the admin registrations live beside them here.

@@ -1,0 +1,82 @@
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+from django.test.utils import override_settings
+
+from tests.factories import MemberFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM would refuse to run beside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's Chromium, not a downloaded build (none can be downloaded here).
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_database_per_xdist_worker(worker_id):
+    """Each xdist worker gets its own Redis database, so clearing the cache (rate limits, sessions)
+    between tests never touches another worker's keys."""
+    from django.conf import settings
+
+    location = settings.CACHES["default"].get("LOCATION")
+    if not location:
+        yield
+        return
+    number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    base = location.rsplit("/", 1)[0]
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": f"{base}/{1 + number}"}}
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+
+
+# The standard cast: a member, a second member, a moderator, an operator. The outsider is the
+# anonymous `client`.
+@pytest.fixture
+def member(db):
+    return MemberFactory(email="member@example.org", display_name="Mia Member")
+
+
+@pytest.fixture
+def other_member(db):
+    return MemberFactory(email="other@example.org", display_name="王小明")
+
+
+@pytest.fixture
+def moderator(db):
+    return MemberFactory(email="moderator@example.org", display_name="Mo Moderator", groups=["moderator"])
+
+
+@pytest.fixture
+def operator(db):
+    return MemberFactory(
+        email="operator@example.org", display_name="Opal Operator", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client

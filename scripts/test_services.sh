@@ -18,6 +18,8 @@ need=()
 command -v chromium >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || need+=(chromium)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v msgfmt >/dev/null || need+=(gettext)
+# A Chinese font, so screenshots of Chinese pages show characters rather than empty boxes.
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${need[*]} with apt-get ..."
@@ -69,6 +71,7 @@ DATABASE_URL=$database_url
 REDIS_URL=$redis_url
 DEBUG=false
 HTTPS=false
+STATIC_MANIFEST=false
 SECRET_KEY=test-only-not-secret-$(echo "$root" | md5sum | cut -c1-24)
 ALLOWED_HOSTS=localhost,127.0.0.1,testserver
 EMAIL_URL=consolemail://

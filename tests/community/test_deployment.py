@@ -61,6 +61,14 @@ def test_a_malformed_variable_stops_start_up_with_a_message_naming_it(variable, 
     assert "Traceback" not in result.stderr.splitlines()[-1]
 
 
+def test_static_files_build_into_a_hashed_manifest(tmp_path):
+    result = manage("collectstatic", "--noinput", "-v", "0", **PRODUCTION, VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    assert "css/site.css" in manifest
+    assert "vendor/htmx-2.0.11.min.js" in manifest
+
+
 def test_debug_off_without_a_secret_key_refuses_to_start():
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
     result = manage("check", **env, SECRET_KEY="")

@@ -4,6 +4,18 @@
 # REDIS_URL switch to PostgreSQL and Redis. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The demo runs as a deployment would (styled error pages, hashed static files served by whitenoise),
+# only over plain HTTP on this machine. `DEBUG=true make run` gives Django's debug pages instead.
+export DEBUG=${DEBUG:-false} HTTPS=${HTTPS:-false}
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}
+if [ -z "${SECRET_KEY:-}" ]; then
+  mkdir -p var
+  [ -s var/secret_key ] || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+  SECRET_KEY=$(cat var/secret_key)
+  export SECRET_KEY
+fi
+
 scripts/venv.sh
 scripts/prepare.sh
 py=.venv/bin/python

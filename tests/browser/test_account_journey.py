@@ -74,3 +74,17 @@ def test_pages_fit_a_phone_without_sideways_scrolling(live_server, page, shoot):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width}px wide on a 375px phone"
     shoot("404-on-phone")
+
+
+def test_the_keyboard_reaches_the_content_first_and_focus_is_visible(live_server, page, shoot):
+    page.goto(live_server.url)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    shoot("keyboard-focus")

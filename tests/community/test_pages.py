@@ -104,3 +104,14 @@ def test_operator_sees_members_in_the_admin(client, operator, member, other_memb
     client.force_login(operator)
     html = client.get("/admin/members/member/").content.decode()
     assert member.email in html and other_member.email in html
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_gets_the_styled_403(member):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(member)
+    response = strict.post(
+        reverse("members:preferences"), {"display_name": "x", "language": "en", "timezone": "UTC"}
+    )
+    assert response.status_code == 403
+    assert "Your form expired" in response.content.decode()

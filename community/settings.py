@@ -113,6 +113,8 @@ if _database is None:
 else:
     _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True
+    # Lets two test runs share one PostgreSQL server without sharing a test database.
+    _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", f"test_{_database['NAME']}")}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -197,6 +199,16 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 UNVERIFIED_SIGNUP_KEEP_DAYS = env_int("UNVERIFIED_SIGNUP_KEEP_DAYS", 7, minimum=1)
+
+# --- Participation limits (LEGAL L21: newcomers are rate-limited) --------------------------------
+# Per trust level: posts and comments per window, and links allowed in one post.
+POSTING_LIMITS = {
+    0: {"posts": "3/day", "comments": "10/day", "links_per_post": 2},
+    1: {"posts": "10/day", "comments": "50/day", "links_per_post": 5},
+    2: {"posts": "30/day", "comments": "200/day", "links_per_post": 20},
+    3: {"posts": "100/day", "comments": "500/day", "links_per_post": 50},
+}
+DUPLICATE_WINDOW_HOURS = 24
 
 # --- Languages and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -8,5 +8,6 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
+    path("", include("content.urls")),
     path("admin/", admin.site.urls),
 ]

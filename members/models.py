@@ -34,6 +34,23 @@ class MemberManager(BaseUserManager["Member"]):
         return self._create(email, password, **fields)
 
 
+class TrustLevel(models.IntegerChoices):
+    NEW = 0, _("new")
+    BASIC = 1, _("basic")
+    MEMBER = 2, _("member")
+    REGULAR = 3, _("regular")
+
+
+class ProfileVisibility(models.TextChoices):
+    MEMBERS = "members", _("Members only")
+    PUBLIC = "public", _("Everyone, including visitors")
+
+
+def avatar_path(instance: "Member", filename: str) -> str:
+    # Never the uploaded name: it may carry personal data, and a new file must not be served from cache.
+    return f"avatars/{instance.pk}/{django_timezone.now():%Y%m%d%H%M%S}.webp"
+
+
 class Member(AbstractBaseUser, PermissionsMixin):
     """A person with an account. Signs in with their email address; allauth keeps the verified
     addresses, this row keeps the primary one."""
@@ -44,6 +61,22 @@ class Member(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     timezone = models.CharField(_("time zone"), max_length=64, choices=timezone_choices, default="UTC")
+    bio = models.TextField(_("about you"), max_length=500, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    profile_visibility = models.CharField(
+        _("who can see your profile"),
+        max_length=10,
+        choices=ProfileVisibility.choices,
+        default=ProfileVisibility.MEMBERS,
+    )
+    trust_level = models.PositiveSmallIntegerField(
+        _("trust level"), choices=TrustLevel.choices, default=TrustLevel.NEW
+    )
+    trust_level_locked = models.BooleanField(
+        _("trust level set by staff"),
+        default=False,
+        help_text=_("The daily recompute leaves a locked trust level alone."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Can sign in to the admin site.")
@@ -72,3 +105,58 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name
+
+
+class Block(models.Model):
+    """`blocker` blocked `blocked`: the blocked member cannot reply to, mention or see the profile of
+    the blocker."""
+
+    blocker = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"])]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    """`muter` muted `muted`: the muted member's posts and comments are collapsed for the muter."""
+
+    muter = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="mutes_made")
+    muted = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="mutes_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mute")
+        verbose_name_plural = _("mutes")
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~models.Q(muter=models.F("muted")), name="mute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} mutes {self.muted_id}"
+
+
+class ActiveDay(models.Model):
+    """One row per member per day they used the site: the 'days active' of the trust level."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="active_days")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("active day")
+        verbose_name_plural = _("active days")
+        constraints = [models.UniqueConstraint(fields=["member", "day"], name="active_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.day}"

@@ -40,8 +40,9 @@ def _redis_database_per_xdist_worker(worker_id):
         yield
         return
     number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    base = location.rsplit("/", 1)[0]
-    caches = {"default": {**settings.CACHES["default"], "LOCATION": f"{base}/{1 + number}"}}
+    base, _, first = location.rpartition("/")
+    # REDIS_URL's database number is the run's base: a second run beside this one uses another.
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": f"{base}/{int(first or 0) + 1 + number}"}}
     with override_settings(CACHES=caches):
         yield
 

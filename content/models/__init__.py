@@ -1,0 +1,46 @@
+from content.models.events import RSVP, CalendarToken, Event, RSVPStatus
+from content.models.inbox import InboxItem
+from content.models.posts import (
+    Comment,
+    CommentRevision,
+    ContentStatus,
+    Mention,
+    Post,
+    PostKind,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+)
+from content.models.spaces import (
+    MembershipRole,
+    MembershipStatus,
+    NotificationLevel,
+    PostingPolicy,
+    Space,
+    SpaceMembership,
+    SpaceVisibility,
+)
+
+__all__ = [
+    "RSVP",
+    "CalendarToken",
+    "Comment",
+    "CommentRevision",
+    "ContentStatus",
+    "Event",
+    "InboxItem",
+    "MembershipRole",
+    "MembershipStatus",
+    "Mention",
+    "NotificationLevel",
+    "Post",
+    "PostKind",
+    "PostRevision",
+    "PostingPolicy",
+    "RSVPStatus",
+    "Reaction",
+    "ReactionKind",
+    "Space",
+    "SpaceMembership",
+    "SpaceVisibility",
+]

@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TITLE_MAX = 200
+BODY_MAX = 20000
+COMMENT_MAX = 10000
+
+
+class PostKind(models.TextChoices):
+    DISCUSSION = "discussion", _("Discussion")
+    QUESTION = "question", _("Question")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+
+
+class ContentStatus(models.TextChoices):
+    PUBLISHED = "published", _("published")
+    PENDING_REVIEW = "pending_review", _("waiting for review")
+    HIDDEN = "hidden", _("hidden by a moderator")
+    REMOVED = "removed", _("removed by a moderator")
+
+
+class Post(models.Model):
+    space = models.ForeignKey("content.Space", on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    kind = models.CharField(_("kind"), max_length=12, choices=PostKind.choices, default=PostKind.DISCUSSION)
+    is_promotional = models.BooleanField(
+        _("promotional"), default=False, help_text=_("Goes only to members who agreed to marketing.")
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    body = models.TextField(_("body"), max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    # sha256 of the normalised body: refuses the same text twice from one member (duplicate detection).
+    body_fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
+    status = models.CharField(max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    reaction_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [
+            # space feed: pinned first, then newest activity; cursor on (last_activity_at, id)
+            models.Index(fields=["space", "-is_pinned", "-last_activity_at", "-id"], name="post_space_feed"),
+            # home feed across the viewer's spaces
+            models.Index(fields=["-last_activity_at", "-id"], name="post_activity"),
+            # a member's posts, and the posting-limit and duplicate windows
+            models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(models.Model):
+    """The text before an edit; moderators can see every earlier version."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=TITLE_MAX)
+    body = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    # One level of replies: a reply's parent is always a top-level comment.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(_("comment"), max_length=COMMENT_MAX)
+    body_html = models.TextField(editable=False)
+    body_fingerprint = models.CharField(max_length=64, editable=False)
+    status = models.CharField(max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reaction_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [
+            models.Index(fields=["post", "created_at", "id"], name="comment_thread"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on post {self.post_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CommentRevision(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"revision of comment {self.comment_id}"
+
+
+class ReactionKind(models.TextChoices):
+    LIKE = "like", "👍"
+    HEART = "heart", "❤️"
+    CELEBRATE = "celebrate", "🎉"
+    INSIGHTFUL = "insightful", "💡"
+    THANKS = "thanks", "🙏"
+
+
+class Reaction(models.Model):
+    """One reaction per member per post or comment; choosing another kind replaces it."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="reactions")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reactions"
+    )
+    kind = models.CharField(max_length=12, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "post"],
+                condition=models.Q(post__isnull=False),
+                name="reaction_once_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "comment"],
+                condition=models.Q(comment__isnull=False),
+                name="reaction_once_per_comment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(post__isnull=False, comment__isnull=True)
+                | models.Q(post__isnull=True, comment__isnull=False),
+                name="reaction_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind}"
+
+
+class Mention(models.Model):
+    """A member @mentioned in a post or a comment (the delivery engine notifies them)."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "post", "comment"], name="mention_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.member_id} in post {self.post_id}"

@@ -31,6 +31,10 @@ app.conf.update(
             "task": "members.purge_unverified_signups",
             "schedule": crontab(minute=17, hour=3),
         },
+        "members.recompute_trust_levels": {
+            "task": "members.recompute_trust_levels",
+            "schedule": crontab(minute=41, hour=2),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member
+from members.models import ActiveDay, Block, Member, Mute
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -23,14 +23,36 @@ class MemberAdmin(UserAdmin):
     form = MemberChangeForm
     add_form = MemberCreationForm
     ordering = ("-date_joined",)
-    list_display = ("email", "display_name", "language", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "is_superuser", "language", "groups")
+    list_display = (
+        "email",
+        "display_name",
+        "language",
+        "trust_level",
+        "trust_level_locked",
+        "is_active",
+        "is_staff",
+        "date_joined",
+    )
+    list_filter = (
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "trust_level",
+        "trust_level_locked",
+        "profile_visibility",
+        "language",
+        "groups",
+    )
     search_fields = ("email", "display_name")
     date_hierarchy = "date_joined"
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("display_name", "language", "timezone")}),
+        (
+            _("Profile"),
+            {"fields": ("display_name", "language", "timezone", "bio", "avatar", "profile_visibility")},
+        ),
+        (_("Trust"), {"fields": ("trust_level", "trust_level_locked")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -46,3 +68,31 @@ class MemberAdmin(UserAdmin):
             },
         ),
     )
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ("blocker", "blocked", "created_at")
+    list_select_related = ("blocker", "blocked")
+    raw_id_fields = ("blocker", "blocked")
+    search_fields = ("blocker__email", "blocker__display_name", "blocked__email", "blocked__display_name")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Mute)
+class MuteAdmin(admin.ModelAdmin):
+    list_display = ("muter", "muted", "created_at")
+    list_select_related = ("muter", "muted")
+    raw_id_fields = ("muter", "muted")
+    search_fields = ("muter__email", "muter__display_name", "muted__email", "muted__display_name")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ActiveDay)
+class ActiveDayAdmin(admin.ModelAdmin):
+    list_display = ("member", "day")
+    list_select_related = ("member",)
+    raw_id_fields = ("member",)
+    search_fields = ("member__email", "member__display_name")
+    date_hierarchy = "day"
+    ordering = ("-day", "-id")

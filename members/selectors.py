@@ -1,9 +1,11 @@
+import enum
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, Q, QuerySet
 from django.utils import timezone
 
-from members.models import Block, Member, Mute
+from members.models import Block, Member, Mute, ProfileVisibility
 
 
 def member_directory_stats() -> dict[str, int]:
@@ -37,3 +39,81 @@ def member_muted_ids(*, member: Member) -> set[int]:
 
 def member_has_blocked(*, blocker_id: int, blocked_id: int) -> bool:
     return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
+
+
+MODERATOR_GROUP = "moderator"
+
+
+class ProfileAccess(enum.Enum):
+    ALLOWED = "allowed"
+    LOGIN_REQUIRED = "login_required"
+    NOT_FOUND = "not_found"
+
+
+def member_is_moderator(*, member: Member | AnonymousUser) -> bool:
+    """Staff and members of the site-wide `moderator` group."""
+    if not member.is_authenticated:
+        return False
+    if member.is_staff:
+        return True
+    # Cached on the instance: a page asks this more than once and the groups do not change mid-request.
+    cached = getattr(member, "_is_moderator", None)
+    if cached is None:
+        cached = member.groups.filter(name=MODERATOR_GROUP).exists()
+        member._is_moderator = cached
+    return cached
+
+
+def member_profile_access(*, viewer: Member | AnonymousUser, member: Member) -> ProfileAccess:
+    """Who may see `member`'s profile page.
+
+    Moderators and staff always may (they need it to handle reports). Otherwise an inactive account or
+    a viewer the member blocked gets a 404 (a block must not be announced), and a members-only profile
+    sends visitors to log in."""
+    if member_is_moderator(member=viewer):
+        return ProfileAccess.ALLOWED
+    if not member.is_active:
+        return ProfileAccess.NOT_FOUND
+    if viewer.is_authenticated:
+        if viewer.pk != member.pk and member_has_blocked(blocker_id=member.pk, blocked_id=viewer.pk):
+            return ProfileAccess.NOT_FOUND
+        return ProfileAccess.ALLOWED
+    if member.profile_visibility == ProfileVisibility.PUBLIC:
+        return ProfileAccess.ALLOWED
+    return ProfileAccess.LOGIN_REQUIRED
+
+
+def member_recent_posts(*, viewer: Member | AnonymousUser, member: Member, limit: int = 10) -> QuerySet:
+    """The newest posts by `member` that `viewer` may read (private spaces never leak)."""
+    # Imported here: content depends on members, so members only reaches into content at call time.
+    from content.selectors.visibility import posts_readable
+
+    return (
+        posts_readable(viewer=viewer)
+        .filter(author_id=member.pk)
+        .select_related("space")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def member_relation(*, viewer: Member | AnonymousUser, member: Member) -> dict[str, bool]:
+    """Whether `viewer` blocked and muted `member`, in one query."""
+    if not viewer.is_authenticated or viewer.pk == member.pk:
+        return {"blocked": False, "muted": False}
+    row = (
+        Member.objects.filter(pk=viewer.pk)
+        .values(
+            blocked=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=member.pk)),
+            muted=Exists(Mute.objects.filter(muter_id=viewer.pk, muted_id=member.pk)),
+        )
+        .first()
+    )
+    return row or {"blocked": False, "muted": False}
+
+
+def member_blocks_made(*, member: Member) -> QuerySet[Block]:
+    return Block.objects.filter(blocker_id=member.pk).select_related("blocked").order_by("-created_at", "-id")
+
+
+def member_mutes_made(*, member: Member) -> QuerySet[Mute]:
+    return Mute.objects.filter(muter_id=member.pk).select_related("muted").order_by("-created_at", "-id")

@@ -1,12 +1,19 @@
+import logging
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import get_supported_language_variant
 
-from members.models import Member
+from members.avatars import avatar_prepare
+from members.exceptions import CannotBlockSelf, CannotMuteSelf
+from members.models import Block, Member, Mute, ProfileVisibility
+
+logger = logging.getLogger(__name__)
 
 
 def language_supported(code: str) -> str:
@@ -27,12 +34,76 @@ def member_set_language(*, member: Member, language: str) -> bool:
     return True
 
 
-def member_update_preferences(*, member: Member, display_name: str, language: str, timezone: str) -> Member:
+def member_update_preferences(
+    *,
+    member: Member,
+    display_name: str,
+    language: str,
+    timezone: str,
+    bio: str | None = None,
+    profile_visibility: str | None = None,
+    avatar: UploadedFile | None = None,
+    remove_avatar: bool = False,
+) -> Member:
+    """Save the preferences and profile. A new avatar is checked and converted first, so a rejected
+    picture (AvatarRejected) changes nothing at all. Fields left as None keep their value."""
+    avatar_webp = avatar_prepare(upload=avatar) if avatar else None
+    fields = ["display_name", "language", "timezone"]
     member.display_name = display_name
     member.language = language_supported(language)
     member.timezone = timezone
-    member.save(update_fields=["display_name", "language", "timezone"])
+    if bio is not None:
+        member.bio = bio.strip()
+        fields.append("bio")
+    if profile_visibility is not None:
+        member.profile_visibility = ProfileVisibility(profile_visibility)
+        fields.append("profile_visibility")
+    old_avatar = member.avatar.name if member.avatar else ""
+    with transaction.atomic():
+        if avatar_webp is not None:
+            # avatar_path() names the file; the uploaded name never reaches the storage.
+            member.avatar.save("avatar.webp", ContentFile(avatar_webp), save=False)
+            fields.append("avatar")
+        elif remove_avatar and old_avatar:
+            member.avatar = ""
+            fields.append("avatar")
+        member.save(update_fields=fields)
+        if "avatar" in fields and old_avatar:
+            # The old picture is personal data: remove it once the new state is committed.
+            storage = member.avatar.storage
+            transaction.on_commit(lambda: storage.delete(old_avatar))
     return member
+
+
+def member_block(*, blocker: Member, blocked: Member) -> bool:
+    """`blocker` blocks `blocked`. Returns False when already blocked. Blocking does not mute (they
+    are independent: unblocking later must not silently unmute)."""
+    if blocker.pk == blocked.pk:
+        raise CannotBlockSelf()
+    _, created = Block.objects.get_or_create(blocker_id=blocker.pk, blocked_id=blocked.pk)
+    if created:
+        logger.info("members.block.created blocker=%s blocked=%s", blocker.pk, blocked.pk)
+    return created
+
+
+def member_unblock(*, blocker: Member, blocked: Member) -> bool:
+    deleted, _ = Block.objects.filter(blocker_id=blocker.pk, blocked_id=blocked.pk).delete()
+    if deleted:
+        logger.info("members.block.removed blocker=%s blocked=%s", blocker.pk, blocked.pk)
+    return bool(deleted)
+
+
+def member_mute(*, muter: Member, muted: Member) -> bool:
+    """`muter` mutes `muted`. Returns False when already muted."""
+    if muter.pk == muted.pk:
+        raise CannotMuteSelf()
+    _, created = Mute.objects.get_or_create(muter_id=muter.pk, muted_id=muted.pk)
+    return created
+
+
+def member_unmute(*, muter: Member, muted: Member) -> bool:
+    deleted, _ = Mute.objects.filter(muter_id=muter.pk, muted_id=muted.pk).delete()
+    return bool(deleted)
 
 
 def member_purge_unverified_signups(*, joined_before: datetime, batch_size: int = 500) -> int:

@@ -30,7 +30,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _redis_database_per_xdist_worker(worker_id):
+def _redis_database_per_xdist_worker():
     """Each xdist worker gets its own Redis database, so clearing the cache (rate limits, sessions)
     between tests never touches another worker's keys."""
     from django.conf import settings
@@ -39,7 +39,8 @@ def _redis_database_per_xdist_worker(worker_id):
     if not location:
         yield
         return
-    number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # unset when xdist is off
+    number = int(worker.removeprefix("gw"))
     base, _, first = location.rpartition("/")
     # REDIS_URL's database number is the run's base: a second run beside this one uses another.
     caches = {"default": {**settings.CACHES["default"], "LOCATION": f"{base}/{int(first or 0) + 1 + number}"}}

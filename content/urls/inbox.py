@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from content.views import inbox
+
+urlpatterns = [
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/", inbox.inbox_open, name="inbox_open"),
+    path("inbox/read/", inbox.inbox_read_all, name="inbox_read_all"),
+]

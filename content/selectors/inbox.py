@@ -1,0 +1,42 @@
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from content.models import InboxItem
+from members.models import Member
+
+
+def inbox_items(*, member: Member, limit: int = 50) -> list[InboxItem]:
+    items = list(
+        InboxItem.objects.filter(recipient=member)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    for item in items:
+        item.sentence = inbox_sentence(item)
+    return items
+
+
+def inbox_unread_count(*, member: Member) -> int:
+    return InboxItem.objects.filter(recipient=member, read_at__isnull=True).count()
+
+
+def inbox_unread(*, member: Member) -> QuerySet[InboxItem]:
+    return InboxItem.objects.filter(recipient=member, read_at__isnull=True)
+
+
+def inbox_sentence(item: InboxItem) -> str:
+    """The item in the reader's language, from its stable kind and data."""
+    data = {**item.data, "actor": item.actor.display_name if item.actor else ""}
+    sentences = {
+        "event.promoted": _("A seat opened up: you are now going to “%(title)s”."),
+        "space.invited": _("%(actor)s invited you to the space “%(space)s”."),
+        "space.request_approved": _("You are now a member of “%(space)s”."),
+        "space.request_declined": _("Your request to join “%(space)s” was declined."),
+    }
+    template = sentences.get(item.kind)
+    if template is None:
+        return item.data.get("text", item.kind)
+    try:
+        return template % data
+    except (KeyError, TypeError, ValueError):
+        return item.kind

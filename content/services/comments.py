@@ -1,0 +1,102 @@
+"""Comments on posts, with one level of replies."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from content.exceptions import NotAllowed, NotFound
+from content.hooks import Draft, publish_verdict
+from content.models import Comment, CommentRevision, ContentStatus, Post
+from content.models.posts import COMMENT_MAX
+from content.rendering import fingerprint
+from content.selectors.visibility import can_participate, is_space_moderator
+from content.services import limits
+from content.services.mentions import mentions_record
+from content.services.posts import _clean_text, _join_on_first_post, _render
+from members.models import Member
+from members.selectors import member_has_blocked
+
+
+def comment_create(*, author: Member, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    body = _clean_text(body, field=_("comment"), maximum=COMMENT_MAX)
+    if post.is_deleted or post.status != ContentStatus.PUBLISHED:
+        raise NotFound()
+    if not can_participate(member=author, space=post.space):
+        raise NotAllowed(_("Join this space to comment in it."))
+    if parent is not None:
+        if parent.post_id != post.pk or parent.is_deleted:
+            raise NotFound()
+        if parent.parent_id:  # one level of replies: answer the thread, not the reply
+            parent = parent.parent
+    replied_to = parent.author_id if parent else post.author_id
+    if member_has_blocked(blocker_id=replied_to, blocked_id=author.pk):
+        raise NotAllowed(_("You cannot reply to this member."))
+
+    body_fingerprint = fingerprint(body)
+    limits.check_duplicate(author=author, fingerprint=body_fingerprint, kind="comment")
+    limits.take_window(author=author, kind="comment")
+    verdict = publish_verdict(
+        Draft(
+            author=author,
+            space_id=post.space_id,
+            kind="comment",
+            title="",
+            body=body,
+            fingerprint=body_fingerprint,
+        )
+    )
+    html, mentioned = _render(author=author, body=body)
+    with transaction.atomic():
+        _join_on_first_post(member=author, space=post.space)
+        comment = Comment.objects.create(
+            post=post,
+            author=author,
+            parent=parent,
+            body=body,
+            body_html=html,
+            body_fingerprint=body_fingerprint,
+            status=ContentStatus.PENDING_REVIEW if verdict == "hold" else ContentStatus.PUBLISHED,
+        )
+        if comment.status == ContentStatus.PUBLISHED:
+            Post.objects.filter(pk=post.pk).update(
+                comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
+            )
+        mentions_record(post=post, comment=comment, members=mentioned)
+    return comment
+
+
+def _can_change(*, comment: Comment, by: Member) -> bool:
+    return comment.author_id == by.pk or is_space_moderator(member=by, space=comment.post.space)
+
+
+def comment_edit(*, comment: Comment, by: Member, body: str) -> Comment:
+    if comment.is_deleted or not _can_change(comment=comment, by=by):
+        raise NotAllowed()
+    body = _clean_text(body, field=_("comment"), maximum=COMMENT_MAX)
+    if body == comment.body:
+        return comment
+    html, mentioned = _render(author=comment.author, body=body)
+    with transaction.atomic():
+        CommentRevision.objects.create(comment=comment, body=comment.body, edited_by=by)
+        comment.body, comment.body_html = body, html
+        comment.body_fingerprint = fingerprint(body)
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["body", "body_html", "body_fingerprint", "edited_at"])
+        mentions_record(post=comment.post, comment=comment, members=mentioned)
+    return comment
+
+
+def comment_delete(*, comment: Comment, by: Member) -> bool:
+    if not _can_change(comment=comment, by=by):
+        raise NotAllowed()
+    with transaction.atomic():
+        updated = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=by
+        )
+        if updated and comment.status == ContentStatus.PUBLISHED:
+            Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
+                comment_count=F("comment_count") - 1
+            )
+    comment.refresh_from_db()
+    return bool(updated)

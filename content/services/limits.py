@@ -1,0 +1,87 @@
+"""Posting friction for newcomers and bad actors (LEGAL L21): windows per trust level, slow mode,
+links per post and duplicate text. Checked before anything is written; a refusal says why and when
+the member can try again."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from community.ratelimit import window_hit
+from content.exceptions import DuplicateContent, PostingLimitReached
+from content.models import Comment, Post, Space
+from content.rendering import count_links
+from members.models import Member
+
+
+def _limits_for(member: Member) -> dict:
+    levels = settings.POSTING_LIMITS
+    return levels.get(member.trust_level, levels[max(levels)])
+
+
+def check_links(*, author: Member, body: str) -> None:
+    allowed = _limits_for(author)["links_per_post"]
+    if count_links(body) > allowed:
+        raise PostingLimitReached(
+            ngettext(
+                "New members can include at most %(count)d link in a post. Remove some links and try again.",
+                "New members can include at most %(count)d links in a post. Remove some links and try again.",
+                allowed,
+            )
+            % {"count": allowed}
+        )
+
+
+def check_duplicate(*, author: Member, fingerprint: str, kind: str) -> None:
+    since = timezone.now() - timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+    model = Post if kind == "post" else Comment
+    if model.objects.filter(
+        author=author, body_fingerprint=fingerprint, created_at__gte=since, deleted_at__isnull=True
+    ).exists():
+        raise DuplicateContent(
+            _(
+                "You posted the same text in the last 24 hours. "
+                "Add something new, or link to your earlier post."
+            )
+        )
+
+
+def check_slow_mode(*, author: Member, space: Space) -> None:
+    if not space.slow_mode_seconds:
+        return
+    last = (
+        Post.objects.filter(author=author, space=space, deleted_at__isnull=True)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    retry_at = last + timedelta(seconds=space.slow_mode_seconds)
+    if retry_at > timezone.now():
+        raise PostingLimitReached(
+            _("This space is in slow mode. You can post here again at %(time)s.")
+            % {"time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")},
+            retry_at=retry_at,
+        )
+
+
+def take_window(*, author: Member, kind: str) -> None:
+    """Count this post or comment against the member's window; refuse when it is full."""
+    limit = _limits_for(author)["posts" if kind == "post" else "comments"]
+    window = window_hit(limit=limit, key=f"{kind}:{author.pk}")
+    if window.allowed:
+        return
+    when = date_format(timezone.localtime(window.retry_at), "DATETIME_FORMAT")
+    message = (
+        _("You have reached today's limit of new posts for your trust level. You can post again at %(time)s.")
+        if kind == "post"
+        else _(
+            "You have reached today's limit of comments for your trust level. "
+            "You can comment again at %(time)s."
+        )
+    )
+    raise PostingLimitReached(message % {"time": when}, retry_at=window.retry_at)

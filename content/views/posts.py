@@ -1,0 +1,211 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from content.exceptions import ContentError, NotAllowed
+from content.forms.posts import CommentForm, PostEditForm, PostForm
+from content.models import Comment, ContentStatus, ReactionKind
+from content.selectors.posts import comment_get, decorate_comments, post_get, post_thread
+from content.selectors.visibility import can_participate, is_space_moderator
+from content.services.comments import comment_create, comment_delete, comment_edit
+from content.services.posts import post_delete, post_edit, post_pin, post_publish, post_set_promotional
+from content.services.reactions import reaction_toggle
+from content.views.helpers import not_found_as_404, readable_space
+
+
+@login_required
+def post_create(request: HttpRequest, slug: str) -> HttpResponse:
+    space = readable_space(request, slug)
+    can_announce = is_space_moderator(member=request.user, space=space)
+    form = PostForm(request.POST or None, can_announce=can_announce)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = post_publish(author=request.user, space=space, **form.cleaned_data)
+        except ContentError as error:
+            # The member's text stays in the form; the reason (and when to retry) shows above it.
+            form.add_error(None, error.message)
+        else:
+            if post.status == ContentStatus.PENDING_REVIEW:
+                messages.info(request, _("Thanks! A moderator will look at your post before it appears."))
+            return redirect("content:post_detail", pk=post.pk)
+    return render(request, "content/posts/form.html", {"space": space, "form": form})
+
+
+@not_found_as_404
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    post = post_get(viewer=request.user, pk=pk)
+    context = {
+        "post": post,
+        "comments": post_thread(viewer=request.user, post=post),
+        "comment_form": CommentForm(),
+        "can_comment": can_participate(member=request.user, space=post.space),
+        "moderates": is_space_moderator(member=request.user, space=post.space),
+        "reaction_kinds": ReactionKind.choices,
+    }
+    return render(request, "content/posts/detail.html", context)
+
+
+@login_required
+@not_found_as_404
+def post_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    post = post_get(viewer=request.user, pk=pk)
+    form = PostEditForm(request.POST or None, initial={"title": post.title, "body": post.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            post_edit(post=post, by=request.user, **form.cleaned_data)
+        except NotAllowed as error:
+            return render(request, "403.html", {"reason": error.message}, status=403)
+        except ContentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("content:post_detail", pk=post.pk)
+    return render(request, "content/posts/edit.html", {"post": post, "form": form})
+
+
+@login_required
+@not_found_as_404
+def post_revisions(request: HttpRequest, pk: int) -> HttpResponse:
+    post = post_get(viewer=request.user, pk=pk)
+    if not is_space_moderator(member=request.user, space=post.space):
+        raise Http404
+    revisions = post.revisions.select_related("edited_by")
+    return render(request, "content/posts/revisions.html", {"post": post, "revisions": revisions})
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def post_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    post = post_get(viewer=request.user, pk=pk)
+    try:
+        post_delete(post=post, by=request.user)
+    except NotAllowed as error:
+        return render(request, "403.html", {"reason": error.message}, status=403)
+    messages.success(request, _("The post is deleted."))
+    return redirect("content:space_detail", slug=post.space.slug)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pin / unpin and mark promotional, for the space's moderators."""
+    post = post_get(viewer=request.user, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action in ("pin", "unpin"):
+            post_pin(post=post, by=request.user, pinned=action == "pin")
+        elif action in ("promotional", "not_promotional"):
+            post_set_promotional(post=post, by=request.user, promotional=action == "promotional")
+    except NotAllowed as error:
+        return render(request, "403.html", {"reason": error.message}, status=403)
+    except ContentError as error:
+        messages.error(request, error.message)
+    return redirect("content:post_detail", pk=post.pk)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def post_react(request: HttpRequest, pk: int) -> HttpResponse:
+    post = post_get(viewer=request.user, pk=pk)
+    try:
+        reaction_toggle(member=request.user, post=post, kind=request.POST.get("kind", ""))
+    except ContentError as error:
+        if not request.htmx:
+            messages.error(request, error.message)
+    if request.htmx:
+        post = post_get(viewer=request.user, pk=pk)
+        return render(
+            request,
+            "content/posts/_reactions.html",
+            {"target": post, "react_url": request.path, "reaction_kinds": ReactionKind.choices},
+        )
+    return redirect("content:post_detail", pk=post.pk)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def comment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    post = post_get(viewer=request.user, pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        parent = None
+        if form.cleaned_data.get("parent"):
+            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], post=post).first()
+        try:
+            comment = comment_create(
+                author=request.user, post=post, body=form.cleaned_data["body"], parent=parent
+            )
+        except ContentError as error:
+            form.add_error("body", error.message)
+        else:
+            if comment.status == ContentStatus.PENDING_REVIEW:
+                messages.info(request, _("Thanks! A moderator will look at your comment before it appears."))
+            return redirect(f"{reverse('content:post_detail', args=[post.pk])}#comment-{comment.pk}")
+    context = {
+        "post": post,
+        "comments": post_thread(viewer=request.user, post=post),
+        "comment_form": form,
+        "can_comment": True,
+        "moderates": is_space_moderator(member=request.user, space=post.space),
+        "reaction_kinds": ReactionKind.choices,
+    }
+    return render(request, "content/posts/detail.html", context, status=400)
+
+
+@login_required
+@not_found_as_404
+def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = comment_get(viewer=request.user, pk=pk)
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_edit(comment=comment, by=request.user, body=form.cleaned_data["body"])
+        except NotAllowed as error:
+            return render(request, "403.html", {"reason": error.message}, status=403)
+        except ContentError as error:
+            form.add_error("body", error.message)
+        else:
+            return redirect(f"{reverse('content:post_detail', args=[comment.post_id])}#comment-{comment.pk}")
+    return render(request, "content/posts/comment_edit.html", {"comment": comment, "form": form})
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = comment_get(viewer=request.user, pk=pk)
+    try:
+        comment_delete(comment=comment, by=request.user)
+    except NotAllowed as error:
+        return render(request, "403.html", {"reason": error.message}, status=403)
+    messages.success(request, _("The comment is deleted."))
+    return redirect("content:post_detail", pk=comment.post_id)
+
+
+@login_required
+@require_POST
+@not_found_as_404
+def comment_react(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = comment_get(viewer=request.user, pk=pk)
+    try:
+        reaction_toggle(member=request.user, comment=comment, kind=request.POST.get("kind", ""))
+    except ContentError as error:
+        if not request.htmx:
+            messages.error(request, error.message)
+    if request.htmx:
+        comment = comment_get(viewer=request.user, pk=pk)
+        decorate_comments([comment], viewer=request.user)
+        return render(
+            request,
+            "content/posts/_reactions.html",
+            {"target": comment, "react_url": request.path, "reaction_kinds": ReactionKind.choices},
+        )
+    return redirect(f"{reverse('content:post_detail', args=[comment.post_id])}#comment-{comment.pk}")

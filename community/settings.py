@@ -275,6 +275,60 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- REST API (DRF, OpenAPI) — owned by the api topic ---------------------------------------------
+# /api/v1/ (community/api_urls.py): the same services and selectors as the pages, so the same
+# permissions and posting limits. Errors are always {"error": {...}} (community.api.exception_handler).
+INSTALLED_APPS += [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as local static files: no CDN
+]
+REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token`, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # enforces CSRF for the browser
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    # Protects the servers; how often a member may post comes from the services (POSTING_LIMITS).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+        "user": env_str("API_THROTTLE_USER", "300/min"),
+        "auth_token": env_str("API_THROTTLE_AUTH_TOKEN", "5/min"),  # password guessing
+    },
+    "EXCEPTION_HANDLER": "community.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{COMMUNITY_NAME} API",
+    "DESCRIPTION": "Spaces, posts, comments, reactions, events and member settings. "
+    "Sign in with a session (and CSRF token) or `Authorization: Token <key>` from /api/v1/auth/token/.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["community.api.schema_split_routes"],
+    "ENUM_NAME_OVERRIDES": {
+        "ContentStatusEnum": "content.models.ContentStatus",
+        "RSVPStatusEnum": "content.models.RSVPStatus",
+        "MembershipStatusEnum": "content.models.MembershipStatus",
+        "MembershipRoleEnum": "content.models.MembershipRole",
+        "NotificationLevelEnum": "content.models.NotificationLevel",
+        "PostKindEnum": "content.models.PostKind",
+        "ReactionKindEnum": "content.models.ReactionKind",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,4 +10,5 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("", include("content.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("community.api_urls")),
 ]

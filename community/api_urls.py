@@ -1,0 +1,74 @@
+"""/api/: version 1 of the REST API, its OpenAPI schema and its docs. One APIView per operation;
+route() puts the operations of one URL together by HTTP method."""
+
+from csp.decorators import csp_update
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from community.api import PublicApi, route
+from content.api import comments, events, posts, reactions, spaces
+from members import api as members
+
+
+class NotFoundApi(PublicApi):
+    """Any other address under /api/: a JSON 404, never the HTML page."""
+
+    schema = None  # not an operation
+    throttle_classes = []
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        raise exceptions.NotFound()
+
+
+v1 = [
+    path("auth/token/", route(post=members.AuthTokenCreateApi, delete=members.AuthTokenRevokeApi)),
+    path("spaces/", route(get=spaces.SpaceListApi)),
+    path("spaces/<slug:slug>/", route(get=spaces.SpaceDetailApi)),
+    path("spaces/<slug:slug>/join/", route(post=spaces.SpaceJoinApi)),
+    path("spaces/<slug:slug>/leave/", route(post=spaces.SpaceLeaveApi)),
+    path("spaces/<slug:slug>/notifications/", route(put=spaces.SpaceNotificationLevelApi)),
+    path("spaces/<slug:slug>/posts/", route(get=posts.SpaceFeedApi, post=posts.PostCreateApi)),
+    path("spaces/<slug:slug>/events/", route(get=events.SpaceEventListApi, post=events.EventCreateApi)),
+    path("feed/", route(get=posts.HomeFeedApi)),
+    path(
+        "posts/<int:pk>/",
+        route(get=posts.PostDetailApi, patch=posts.PostEditApi, delete=posts.PostDeleteApi),
+    ),
+    path("posts/<int:pk>/pin/", route(put=posts.PostPinApi)),
+    path("posts/<int:pk>/promotional/", route(put=posts.PostPromotionalApi)),
+    path("posts/<int:pk>/comments/", route(get=comments.CommentListApi, post=comments.CommentCreateApi)),
+    path("posts/<int:pk>/reactions/", route(post=reactions.PostReactionToggleApi)),
+    path(
+        "comments/<int:pk>/",
+        route(get=comments.CommentDetailApi, patch=comments.CommentEditApi, delete=comments.CommentDeleteApi),
+    ),
+    path("comments/<int:pk>/reactions/", route(post=reactions.CommentReactionToggleApi)),
+    path("events/", route(get=events.EventListApi)),
+    path(
+        "events/<int:pk>/",
+        route(get=events.EventDetailApi, patch=events.EventEditApi, delete=events.EventDeleteApi),
+    ),
+    path("events/<int:pk>/rsvp/", route(put=events.EventRsvpApi)),
+    path("members/<int:pk>/", route(get=members.MemberProfileApi)),
+    path("me/", route(get=members.MeDetailApi, patch=members.MeUpdateApi)),
+    path("me/blocks/", route(get=members.BlockListApi, post=members.BlockAddApi)),
+    path("me/blocks/<int:member_id>/", route(delete=members.BlockRemoveApi)),
+    path("me/mutes/", route(get=members.MuteListApi, post=members.MuteAddApi)),
+    path("me/mutes/<int:member_id>/", route(delete=members.MuteRemoveApi)),
+]
+
+# Swagger UI's own stylesheet comes with a small inline <style> block; allow inline styles on this one
+# page only. Scripts stay 'self': the page and its init script are separate files (the split view).
+docs = csp_update({"style-src": ["'unsafe-inline'"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[AllowAny])
+)
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path("docs/", docs, name="api-docs"),
+    re_path(r"^", NotFoundApi.as_view()),
+]

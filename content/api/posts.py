@@ -1,0 +1,224 @@
+"""Posts and feeds: home and space feeds (cursor pages), publish, read, edit, delete, pin, promotional."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from community.api import Api, PublicApi, next_url, with_errors
+from content.api.spaces import SpaceSummarySerializer, readable_space
+from content.models import Post, PostKind
+from content.models.posts import BODY_MAX, TITLE_MAX
+from content.selectors.posts import (
+    FeedPage,
+    decorate_posts,
+    feed_home,
+    feed_space,
+    post_get,
+    space_pinned_posts,
+)
+from content.services.posts import post_delete, post_edit, post_pin, post_publish, post_set_promotional
+from members.api import MemberSummarySerializer
+
+TAGS = ["posts"]
+
+AFTER = OpenApiParameter(
+    "after",
+    OpenApiTypes.STR,
+    description="The cursor from the previous page's `next` URL. Missing or malformed: the first page.",
+)
+
+
+class ReactionSummarySerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+def reaction_summary(item: object) -> list[dict]:
+    # decorate_posts / decorate_comments set `reaction_summary` as (kind, emoji, count) tuples.
+    return [
+        {"kind": kind, "emoji": emoji, "count": count}
+        for kind, emoji, count in getattr(item, "reaction_summary", [])
+    ]
+
+
+class PostOutputSerializer(serializers.ModelSerializer):
+    """A post as the viewer sees it. `collapsed`: the viewer muted the author (show it folded)."""
+
+    space = SpaceSummarySerializer()
+    author = MemberSummarySerializer()
+    reactions = serializers.SerializerMethodField()
+    my_reaction = serializers.CharField(allow_null=True, default=None, read_only=True)
+    collapsed = serializers.BooleanField(default=False, read_only=True)
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "space",
+            "author",
+            "kind",
+            "title",
+            "body",
+            "body_html",
+            "status",
+            "is_pinned",
+            "is_promotional",
+            "created_at",
+            "edited_at",
+            "last_activity_at",
+            "comment_count",
+            "reaction_count",
+            "reactions",
+            "my_reaction",
+            "collapsed",
+        ]
+
+    @extend_schema_field(ReactionSummarySerializer(many=True))
+    def get_reactions(self, post: Post) -> list[dict]:
+        return ReactionSummarySerializer(reaction_summary(post), many=True).data
+
+
+class FeedPageSerializer(serializers.Serializer):
+    results = PostOutputSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+
+
+class SpaceFeedPageSerializer(FeedPageSerializer):
+    pinned = PostOutputSerializer(many=True, help_text="Pinned posts, on the first page only.")
+
+
+def feed_body(request: Request, page: FeedPage) -> dict:
+    return {
+        "results": PostOutputSerializer(page.posts, many=True).data,
+        "next": next_url(request, page.next_cursor),
+    }
+
+
+def post_body(post: Post, *, request: Request) -> dict:
+    decorate_posts([post], viewer=request.user)
+    return PostOutputSerializer(post).data
+
+
+class HomeFeedApi(PublicApi):
+    """Newest activity in the member's spaces (visitors: the public spaces)."""
+
+    @extend_schema(tags=TAGS, parameters=[AFTER], responses=FeedPageSerializer)
+    def get(self, request: Request) -> Response:
+        page = feed_home(viewer=request.user, cursor=request.query_params.get("after"))
+        return Response(feed_body(request, page))
+
+
+class SpaceFeedApi(PublicApi):
+    """A space's posts by newest activity; the pinned posts come with the first page."""
+
+    @extend_schema(tags=TAGS, parameters=[AFTER], responses=with_errors({200: SpaceFeedPageSerializer}, 404))
+    def get(self, request: Request, slug: str) -> Response:
+        space = readable_space(viewer=request.user, slug=slug)
+        cursor = request.query_params.get("after")
+        body = feed_body(request, feed_space(viewer=request.user, space=space, cursor=cursor))
+        pinned = [] if cursor else space_pinned_posts(viewer=request.user, space=space)
+        body["pinned"] = PostOutputSerializer(pinned, many=True).data
+        return Response(body)
+
+
+class PostCreateApi(Api):
+    """Publish a post in a space. New members' limits apply (429 posting_limit with retry_at, 409
+    duplicate); a post may be held for review (status pending_review)."""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=TITLE_MAX)
+        body = serializers.CharField(max_length=BODY_MAX)
+        kind = serializers.ChoiceField(choices=PostKind.choices, default=PostKind.DISCUSSION)
+        is_promotional = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        tags=TAGS,
+        request=InputSerializer,
+        responses=with_errors({201: PostOutputSerializer}, 400, 401, 403, 404, 409, 429),
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        space = readable_space(viewer=request.user, slug=slug)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = post_publish(author=request.user, space=space, **serializer.validated_data)
+        return Response(post_body(post, request=request), status=201)
+
+
+class PostDetailApi(PublicApi):
+    @extend_schema(tags=TAGS, responses=with_errors({200: PostOutputSerializer}, 404))
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PostOutputSerializer(post_get(viewer=request.user, pk=pk)).data)
+
+
+class PostEditApi(Api):
+    """The author or a moderator of the space; fields left out keep their value."""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=TITLE_MAX, required=False)
+        body = serializers.CharField(max_length=BODY_MAX, required=False)
+
+    @extend_schema(
+        tags=TAGS,
+        request=InputSerializer,
+        responses=with_errors({200: PostOutputSerializer}, 400, 401, 403, 404),
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        post = post_get(viewer=request.user, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        post = post_edit(
+            post=post, by=request.user, title=data.get("title", post.title), body=data.get("body", post.body)
+        )
+        return Response(post_body(post, request=request))
+
+
+class PostDeleteApi(Api):
+    @extend_schema(tags=TAGS, request=None, responses=with_errors({204: None}, 401, 403, 404))
+    def delete(self, request: Request, pk: int) -> Response:
+        post_delete(post=post_get(viewer=request.user, pk=pk), by=request.user)
+        return Response(status=204)
+
+
+class PostPinApi(Api):
+    """Moderators of the space: pin or unpin. Doing it twice changes nothing."""
+
+    class InputSerializer(serializers.Serializer):
+        pinned = serializers.BooleanField()
+
+    @extend_schema(
+        tags=TAGS,
+        request=InputSerializer,
+        responses=with_errors({200: PostOutputSerializer}, 400, 401, 403, 404),
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        post = post_get(viewer=request.user, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = post_pin(post=post, by=request.user, pinned=serializer.validated_data["pinned"])
+        return Response(PostOutputSerializer(post).data)
+
+
+class PostPromotionalApi(Api):
+    """Moderators of the space: mark an announcement promotional (sent only to members who agreed to
+    marketing), or not."""
+
+    class InputSerializer(serializers.Serializer):
+        promotional = serializers.BooleanField()
+
+    @extend_schema(
+        tags=TAGS,
+        request=InputSerializer,
+        responses=with_errors({200: PostOutputSerializer}, 400, 401, 403, 404),
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        post = post_get(viewer=request.user, pk=pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = post_set_promotional(
+            post=post, by=request.user, promotional=serializer.validated_data["promotional"]
+        )
+        return Response(PostOutputSerializer(post).data)

@@ -1,0 +1,40 @@
+import pytest
+
+from tests.api.helpers import JsonClient
+from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
+
+
+@pytest.fixture
+def api():
+    """The anonymous outsider."""
+    return JsonClient()
+
+
+@pytest.fixture
+def as_member():
+    """A client signed in (by session) as the given member."""
+
+    def make(member):
+        client = JsonClient()
+        if member is not None:
+            client.force_login(member)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def space(db):
+    return SpaceFactory(slug="garden", name="Garden", visibility="public")
+
+
+@pytest.fixture
+def private_space(db):
+    return SpaceFactory(slug="inner", name="Inner circle", visibility="private")
+
+
+@pytest.fixture
+def space_moderator(db, space):
+    moderator = MemberFactory(email="spacemod@example.org", display_name="Sam Spacemod")
+    MembershipFactory(space=space, member=moderator, role="moderator")
+    return moderator

@@ -138,7 +138,8 @@ def test_blocks_page_query_count_does_not_grow_with_rows(client, member, rows, d
         member_block(blocker=member, blocked=other)
         member_mute(muter=member, muted=other)
     client.force_login(member)
-    # 1 session, 2 the member, 3 blocks with the blocked members, 4 mutes with the muted members
+    # 1 the member (the session lives in the cache), 2 the unread inbox count of the site header
+    # (content's context processor), 3 blocks with the blocked members, 4 mutes with the muted members
     with django_assert_num_queries(4):
         response = client.get(reverse("members:blocks"))
     assert response.status_code == 200

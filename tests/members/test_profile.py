@@ -148,8 +148,9 @@ def test_profile_page_query_count_does_not_grow_with_posts(
     space = SpaceFactory(visibility="public")
     PostFactory.create_batch(post_count, space=space, author=other_member)
     client.force_login(moderator)
-    # 1 session, 2 the viewer, 3 the profile's member, 4 the viewer's moderator group,
-    # 5 viewer blocked/muted this member (one query with two EXISTS), 6 recent posts with their spaces
+    # 1 the viewer (the session lives in the cache), 2 the profile's member, 3 the viewer's moderator
+    # group, 4 viewer blocked/muted this member (one query, two EXISTS), 5 the unread inbox count of the
+    # site header (content's context processor), 6 the recent posts with their spaces
     with django_assert_num_queries(6):
         response = client.get(profile_url(other_member))
     assert response.status_code == 200

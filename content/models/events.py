@@ -1,6 +1,8 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,7 @@ class Event(models.Model):
     waitlist_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("event")
@@ -36,6 +39,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["space", "starts_at", "id"], name="event_space_upcoming"),
             models.Index(fields=["starts_at", "id"], name="event_upcoming"),
+            GinIndex(fields=["search_vector"], name="event_search"),
         ]
         constraints = [
             models.CheckConstraint(

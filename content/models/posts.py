@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,8 @@ class Post(models.Model):
     )
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     reaction_count = models.PositiveIntegerField(default=0, editable=False)
+    # Full-text search (content/search.py keeps it fresh; on SQLite it is an unused text column).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("post")
@@ -54,6 +58,7 @@ class Post(models.Model):
             models.Index(fields=["-last_activity_at", "-id"], name="post_activity"),
             # a member's posts, and the posting-limit and duplicate windows
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            GinIndex(fields=["search_vector"], name="post_search"),
         ]
 
     def __str__(self) -> str:
@@ -100,6 +105,7 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reaction_count = models.PositiveIntegerField(default=0, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("comment")
@@ -107,6 +113,7 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["post", "created_at", "id"], name="comment_thread"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+            GinIndex(fields=["search_vector"], name="comment_search"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from content.views.search import search_page
+
+urlpatterns = [
+    path("search/", search_page, name="search"),
+]

@@ -19,6 +19,7 @@ AVATAR_SIZE = 256
 AVATAR_MAX_BYTES = 5 * 1024 * 1024
 AVATAR_MAX_PIXELS = 40_000_000
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+AVATAR_TOO_LARGE = _("The picture is larger than 5 MB. Please choose a smaller one.")
 
 # White text on each of these has a contrast of at least 4.5:1 (WCAG AA).
 AVATAR_COLOURS = (
@@ -40,7 +41,7 @@ AVATAR_COLOURS = (
 def avatar_check_size(*, upload: UploadedFile) -> None:
     """Refuse a file over the cap from its size alone, before anything reads its content."""
     if upload.size is not None and upload.size > AVATAR_MAX_BYTES:
-        raise AvatarRejected(_("The picture is larger than 5 MB. Please choose a smaller one."))
+        raise AvatarRejected(AVATAR_TOO_LARGE)
 
 
 def avatar_prepare(*, upload: UploadedFile) -> bytes:

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from members.avatars import avatar_check_size
+from members.avatars import AVATAR_TOO_LARGE, avatar_check_size
 from members.exceptions import AvatarRejected
 from members.models import Member
 
@@ -54,8 +54,10 @@ class PreferencesForm(forms.ModelForm):
             "profile_visibility": forms.RadioSelect,
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, avatar_too_large: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        # Set when members.uploads dropped the file while it arrived: it never reached request.FILES.
+        self.avatar_too_large = avatar_too_large
         # Older clients that do not send it keep the member's choice.
         self.fields["profile_visibility"].required = False
         if not (self.instance and self.instance.avatar):
@@ -63,6 +65,8 @@ class PreferencesForm(forms.ModelForm):
 
     def clean_avatar(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("avatar")
+        if self.avatar_too_large:
+            raise forms.ValidationError(AVATAR_TOO_LARGE, code="avatar_too_large")
         if upload:
             try:
                 avatar_check_size(upload=upload)

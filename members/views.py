@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
@@ -31,6 +32,7 @@ from members.services import (
     member_unmute,
     member_update_preferences,
 )
+from members.uploads import avatar_upload_limit, avatar_upload_too_large
 
 
 @require_POST
@@ -41,9 +43,21 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     return set_language(request)
 
 
+@csrf_exempt  # only so the upload limit is in place before CSRF reads the body; checked just below
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    form = PreferencesForm(request.POST or None, request.FILES or None, instance=request.user)
+    avatar_upload_limit(request)
+    return _preferences(request)
+
+
+@csrf_protect
+def _preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=request.user,
+        avatar_too_large=avatar_upload_too_large(request),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

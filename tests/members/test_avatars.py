@@ -60,7 +60,7 @@ def test_a_text_file_named_png_is_refused_beside_the_field_and_the_name_is_kept(
     assert not member.avatar
 
 
-def test_an_upload_over_5_mb_is_refused_before_it_is_opened(member_client, member, monkeypatch):
+def test_an_upload_over_5_mb_is_refused_while_it_arrives(member_client, member, monkeypatch):
     opened = []
     monkeypatch.setattr("members.avatars.Image.open", lambda *a, **k: opened.append(a))
     big = SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (6 * 1024 * 1024), content_type="image/png")
@@ -72,7 +72,26 @@ def test_an_upload_over_5_mb_is_refused_before_it_is_opened(member_client, membe
     assert 'id="id_avatar_error"' in html
     assert "larger than 5 MB" in html
     assert 'value="Mia New Name"' in html
+    # The upload handler dropped the file past 5 MB: it never became an uploaded file, nor was opened.
+    assert "avatar" not in response.wsgi_request.FILES
     assert opened == []
+    member.refresh_from_db()
+    assert member.display_name == "Mia Member"
+
+
+def test_the_size_check_also_stands_without_the_upload_handler():
+    big = SimpleUploadedFile("big.png", b"0" * (5 * 1024 * 1024 + 1))
+    with pytest.raises(AvatarRejected, match="larger than 5 MB"):
+        avatar_prepare(upload=big)
+
+
+def test_preferences_still_require_the_csrf_token(member):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    response = browser.post(reverse("members:preferences"), preferences())
+    assert response.status_code == 403
     member.refresh_from_db()
     assert member.display_name == "Mia Member"
 

@@ -22,6 +22,7 @@ from content.selectors.events import (
     event_list,
     event_online_url_visible,
     event_rsvp_open,
+    event_waitlist,
     rsvp_waitlist_position,
 )
 from content.selectors.visibility import spaces_readable
@@ -103,6 +104,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["can_manage"] = event_can_manage(event=event, member=request.user)
     if request.user.is_authenticated:
         context["attendees"] = list(event_attendees(event=event)[:ATTENDEES_SHOWN])
+    if context["can_manage"]:
+        context["waitlist"] = list(event_waitlist(event=event)[:ATTENDEES_SHOWN])
     return render(request, "content/events/detail.html", context)
 
 

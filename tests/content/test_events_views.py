@@ -345,3 +345,15 @@ def test_the_organiser_deletes_an_event_and_its_page_is_gone(member_client, memb
     assert response.status_code == 302
     assert member_client.get(_detail(event)).status_code == 404
     assert member_client.get(reverse("content:event_delete", args=[event.pk])).status_code == 405
+
+
+def test_the_organiser_sees_the_waitlist_in_order_and_members_do_not(client, member, other_member):
+    event = EventFactory(organiser=member, capacity=1)
+    rsvp_set(event=event, member=other_member, going=True)
+    for name in ("First Waiting", "Second Waiting"):
+        rsvp_set(event=event, member=MemberFactory(display_name=name), going=True)
+    client.force_login(member)
+    page = client.get(_detail(event)).text
+    assert page.index("First Waiting") < page.index("Second Waiting")
+    client.force_login(other_member)
+    assert "First Waiting" not in client.get(_detail(event)).text

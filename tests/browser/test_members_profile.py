@@ -71,6 +71,15 @@ def test_a_member_fills_in_their_profile_and_a_blocker_hides_theirs(
     log_in(page, live_server.url, mia.email)
     page.goto(f"{live_server.url}/members/preferences/")
     page.get_by_label("About you").fill("I walk in the hills every weekend.\n周末常去爬山。")
+    fake = tmp_path / "not-a-picture.png"
+    fake.write_text("only words in here")
+    page.get_by_label("Picture").set_input_files(str(fake))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#id_avatar_error")).to_contain_text("not a picture we can read")
+    expect(page.get_by_label("About you")).to_have_value("I walk in the hills every weekend.\n周末常去爬山。")
+    assert_fits(page, 375)
+    shoot("00-preferences-not-a-picture")
+
     page.get_by_label("Picture").set_input_files(str(picture_png(tmp_path / "me.png")))
     page.get_by_label("Everyone, including visitors").check()
     shoot("01-preferences-filled")

@@ -203,6 +203,8 @@ def test_rsvp_with_htmx_returns_the_rsvp_box(member_client, member):
     assert response.text.lstrip().startswith('<section id="rsvp-box"')
     assert "You are going." in response.text
     assert "meet.example.org/room" in response.text
+    # The attendee count on the rest of the page is swapped out of band.
+    assert '<span id="event-attendee-count" hx-swap-oob="true">1 of 1 seats taken</span>' in response.text
     response = member_client.post(_rsvp(event), {"going": "0"}, headers={"HX-Request": "true"})
     assert "You are not going." in response.text
     assert "meet.example.org/room" not in response.text

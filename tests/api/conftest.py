@@ -4,6 +4,12 @@ from tests.api.helpers import JsonClient
 from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every test here creates up to six members; the real hasher is deliberately slow (seconds each).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def api():
     """The anonymous outsider."""
@@ -38,3 +44,16 @@ def space_moderator(db, space):
     moderator = MemberFactory(email="spacemod@example.org", display_name="Sam Spacemod")
     MembershipFactory(space=space, member=moderator, role="moderator")
     return moderator
+
+
+@pytest.fixture
+def cast(member, other_member, moderator, operator, space_moderator):
+    """Who is asking, by name: the parametrised permission matrices pick one."""
+    return {
+        "member": member,
+        "other_member": other_member,
+        "space_moderator": space_moderator,
+        "moderator": moderator,
+        "operator": operator,
+        "anonymous": None,
+    }

@@ -38,6 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from content.exceptions import ContentError
+from content.models import Comment, Event, Post
 from content.search import is_cjk, query_terms
 from content.selectors.visibility import Viewer, comments_readable, events_readable, posts_readable
 
@@ -63,6 +64,7 @@ class ResultSpace:
 @dataclass(frozen=True)
 class SearchResult:
     kind: str  # "post", "comment" or "event"
+    kind_label: str  # the model's verbose name, translated ("post", "帖子")
     id: int
     title: str  # plain text (a comment shows its post's title); escape it when rendering
     title_html: SafeString  # the title, escaped, matched terms in <mark>
@@ -257,6 +259,7 @@ def _result(row: dict, terms: list[str]) -> SearchResult:
     kind = row["r_kind"]
     return SearchResult(
         kind=kind,
+        kind_label=_KIND_MODELS[kind]._meta.verbose_name,
         id=row["r_id"],
         title=row["r_title"],
         title_html=highlight(row["r_title"], pattern, width=None),
@@ -267,6 +270,7 @@ def _result(row: dict, terms: list[str]) -> SearchResult:
     )
 
 
+_KIND_MODELS = {"post": Post, "comment": Comment, "event": Event}
 _SUFFIXES = ("ing", "ies", "es", "ed", "s")
 
 
@@ -299,18 +303,23 @@ def highlight(text: str, pattern: re.Pattern | None, *, width: int | None) -> Sa
     """Escaped text, cut to about `width` characters around the first match, with every match in
     <mark>. Every piece of member text passes through escape(); only our own <mark> tags are not."""
     text = _SPACES.sub(" ", text or "").strip()
-    matches = list(pattern.finditer(text)) if pattern else []
+    spans: list[list[int]] = []
+    for match in pattern.finditer(text) if pattern else ():
+        if spans and match.start() <= spans[-1][1]:  # 社群 + 运营 read as one mark: 社群运营
+            spans[-1][1] = max(spans[-1][1], match.end())
+        else:
+            spans.append([match.start(), match.end()])
     start, end = 0, len(text)
     if width is not None and len(text) > width:
-        first = matches[0].start() if matches else 0
+        first = spans[0][0] if spans else 0
         start = max(0, min(first - width // 4, len(text) - width))
         end = start + width
     pieces = ["…" if start > 0 else ""]
     position = start
-    for match in matches:
-        if match.end() <= start or match.start() >= end:
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
             continue
-        m_start, m_end = max(match.start(), start), min(match.end(), end)
+        m_start, m_end = max(span_start, start), min(span_end, end)
         pieces.append(escape(text[position:m_start]))
         pieces.append(format_html("<mark>{}</mark>", text[m_start:m_end]))
         position = m_end

@@ -195,7 +195,7 @@ def test_a_long_body_is_cut_around_the_first_match(member):
     body = "开头。" * 200 + "这里提到社群运营的经验。" + "结尾。" * 200
     indexed_post(title="长文", body=body)
     [result] = search(viewer=member, query="社群运营")
-    assert "<mark>社群</mark><mark>运营</mark>" in result.snippet or "<mark>社群运营</mark>" in result.snippet
+    assert "这里提到<mark>社群运营</mark>的经验" in result.snippet
     assert result.snippet.startswith("…")
     assert result.snippet.endswith("…")
     assert len(result.snippet) < 400
@@ -376,7 +376,7 @@ def test_the_page_shows_highlighted_results_with_kind_badges_and_keeps_the_query
     assert response.status_code == 200
     assert 'value="社群运营"' in html
     assert 'class="badge badge-post"' in html
-    assert "<mark>社群</mark>" in html
+    assert "<mark>社群运营</mark>" in html
     assert post.space.name in html
     assert "<html" in html
 
@@ -450,7 +450,7 @@ def test_the_page_shows_a_private_post_to_its_member(member_client, private_cont
 def test_the_page_is_in_chinese_for_a_chinese_reader(client):
     response = client.get(SEARCH_URL, {"q": ""}, headers={"Accept-Language": "zh-hans"})
     html = response.content.decode()
-    assert "搜索" in html
+    assert 'lang="zh-hans"' in html
 
 
 # --- SQLite, the embedded profile ---------------------------------------------------------------------------

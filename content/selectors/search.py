@@ -329,30 +329,14 @@ def highlight(text: str, pattern: re.Pattern | None, *, width: int | None) -> Sa
 
 
 # --- Links ------------------------------------------------------------------------------------------------
-# The detail pages belong to the posts and events topics; their URL names and parameters are not settled
-# yet, so try the likely ones. A result without a URL shows its title unlinked.
 
 
 def _url(kind: str, row: dict) -> str | None:
-    if kind == "event":
-        return _reverse_first("content:event_detail", {"pk": row["r_id"], "event_id": row["r_id"]}, row)
-    post_url = _reverse_first(
-        "content:post_detail", {"pk": row["r_post_id"], "post_id": row["r_post_id"]}, row
-    )
-    if kind == "comment" and post_url:
-        return f"{post_url}#comment-{row['r_id']}"
-    return post_url
-
-
-def _reverse_first(name: str, ids: dict, row: dict) -> str | None:
-    slugs = {"slug": row["r_space_slug"], "space_slug": row["r_space_slug"]}
-    for id_name in ids:
-        for slug_name in (None, *slugs):
-            kwargs = {id_name: ids[id_name]}
-            if slug_name:
-                kwargs[slug_name] = slugs[slug_name]
-            try:
-                return reverse(name, kwargs=kwargs)
-            except NoReverseMatch:
-                continue
-    return None
+    """The detail page (reverse() is string work, no query). None if a page is not routed (yet)."""
+    try:
+        if kind == "event":
+            return reverse("content:event_detail", kwargs={"pk": row["r_id"]})
+        post_url = reverse("content:post_detail", kwargs={"pk": row["r_post_id"]})
+    except NoReverseMatch:
+        return None
+    return f"{post_url}#comment-{row['r_id']}" if kind == "comment" else post_url

@@ -142,6 +142,12 @@ def test_comments_and_events_are_found_and_kind_narrows_the_results(member):
     assert found(member, "聚会", kind="comment") == [("comment", comment.pk)]
     assert found(member, "咖啡馆", kind="event") == [("event", event.pk)]
     assert found(member, "咖啡馆", kind="post") == []
+    urls = {result.kind: result.url for result in search(viewer=member, query="聚会")}
+    assert urls == {
+        "post": reverse("content:post_detail", kwargs={"pk": post.pk}),
+        "comment": reverse("content:post_detail", kwargs={"pk": post.pk}) + f"#comment-{comment.pk}",
+        "event": reverse("content:event_detail", kwargs={"pk": event.pk}),
+    }
 
 
 def test_an_edit_is_searchable_once_the_service_touches_the_index(member):

@@ -37,10 +37,12 @@ services-stop:
 	  (cd / && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D $(CURDIR)/var/services/pg/data -m fast stop) \
 	  || /usr/lib/postgresql/15/bin/pg_ctl -D var/services/pg/data -m fast stop; fi
 
-# Extract the translatable strings into locale/zh_Hans/LC_MESSAGES/django.po (needs GNU gettext).
+# Extract the translatable strings into locale/zh_Hans/LC_MESSAGES/django.po (needs GNU gettext), then
+# fill what locale/zh_Hans/pending/*.json translates.
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete \
 	  --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='node_modules/*'
+	$(PY) scripts/merge_translations.py
 
 # Re-resolve requirements.lock from pyproject.toml in a scratch venv.
 lock:

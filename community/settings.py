@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.MemberLanguageMiddleware",
+    "members.middleware.MemberActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -209,6 +210,14 @@ POSTING_LIMITS = {
     3: {"posts": "100/day", "comments": "500/day", "links_per_post": 50},
 }
 DUPLICATE_WINDOW_HOURS = 24
+
+# --- Trust levels (members/trust.py recomputes them daily) ---------------------------------------
+# A level is reached when every number is met; max_upheld_reports counts the last 90 days.
+TRUST_LEVEL_THRESHOLDS = {
+    1: {"days_active": 2, "contributions": 1, "reactions_received": 0},
+    2: {"days_active": 10, "contributions": 10, "reactions_received": 5},
+    3: {"days_active": 30, "contributions": 50, "reactions_received": 30, "max_upheld_reports": 0},
+}
 
 # --- Languages and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -48,6 +48,22 @@ def _redis_database_per_xdist_worker():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """PBKDF2's deliberate slowness costs about a second per member created; tests need none of it."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _activity_days_only_where_tested(request, monkeypatch):
+    """The first request of each day of a member records an ActiveDay (one INSERT). Pinned query
+    counts describe every other request, so that write is off except in tests marked
+    `activity_tracking` (tests/members/test_activity.py)."""
+    if request.node.get_closest_marker("activity_tracking") is None:
+        monkeypatch.setattr("members.middleware.member_record_active_day", lambda *, member_id: None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()

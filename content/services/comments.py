@@ -10,6 +10,7 @@ from content.hooks import Draft, publish_verdict
 from content.models import Comment, CommentRevision, ContentStatus, Post
 from content.models.posts import COMMENT_MAX
 from content.rendering import fingerprint
+from content.search import search_index_touch
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import mentions_record
@@ -63,6 +64,7 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
                 comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
             )
         mentions_record(post=post, comment=comment, members=mentioned)
+        transaction.on_commit(lambda: search_index_touch(comment_ids=[comment.pk]))
     return comment
 
 
@@ -84,6 +86,7 @@ def comment_edit(*, comment: Comment, by: Member, body: str) -> Comment:
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "body_html", "body_fingerprint", "edited_at"])
         mentions_record(post=comment.post, comment=comment, members=mentioned)
+        transaction.on_commit(lambda: search_index_touch(comment_ids=[comment.pk]))
     return comment
 
 

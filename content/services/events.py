@@ -19,6 +19,7 @@ from content.exceptions import ContentError, NotAllowed, NotFound, RSVPClosed
 from content.models import RSVP, CalendarToken, Event, InboxItem, RSVPStatus, Space
 from content.models.events import new_calendar_token
 from content.rendering import render_markdown
+from content.search import search_index_touch
 from content.selectors.visibility import can_participate, events_readable, is_space_moderator
 from members.models import Member
 
@@ -146,6 +147,7 @@ def event_create(
             capacity=capacity,
             rsvp_deadline=rsvp_deadline,
         )
+        transaction.on_commit(lambda: search_index_touch(event_ids=[event.pk]))
     logger.info("content.event.created event=%s by=%s", event.pk, organiser.pk)
     return event
 
@@ -182,6 +184,8 @@ def event_update(*, event: Event, by: Member, **changes: Any) -> Event:
             update_fields += ["going_count", "waitlist_count"]
         if update_fields:
             locked.save(update_fields=update_fields)
+        if {"title", "description", "location"} & set(changes):
+            transaction.on_commit(lambda: search_index_touch(event_ids=[locked.pk]))
     logger.info("content.event.updated event=%s by=%s fields=%s", locked.pk, by.pk, sorted(changes))
     return locked
 

@@ -19,6 +19,7 @@ from content.models import (
 )
 from content.models.posts import BODY_MAX, TITLE_MAX
 from content.rendering import fingerprint, render_markdown
+from content.search import search_index_touch
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import link_mentions, mentions_record, resolve_mentions
@@ -97,6 +98,7 @@ def post_publish(
         if post.status == ContentStatus.PUBLISHED:
             Space.objects.filter(pk=space.pk).update(post_count=F("post_count") + 1)
         mentions_record(post=post, comment=None, members=mentioned)
+        transaction.on_commit(lambda: search_index_touch(post_ids=[post.pk]))
     return post
 
 
@@ -129,6 +131,7 @@ def post_edit(*, post: Post, by: Member, title: str, body: str) -> Post:
         post.edited_at = timezone.now()
         post.save(update_fields=["title", "body", "body_html", "body_fingerprint", "edited_at"])
         mentions_record(post=post, comment=None, members=mentioned)
+        transaction.on_commit(lambda: search_index_touch(post_ids=[post.pk]))
     return post
 
 

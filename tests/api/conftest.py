@@ -4,12 +4,6 @@ from tests.api.helpers import JsonClient
 from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every test here creates up to six members; the real hasher is deliberately slow (seconds each).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     """The anonymous outsider."""

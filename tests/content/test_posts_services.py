@@ -27,7 +27,10 @@ def test_publishing_renders_markdown_safely_and_joins_the_space(member, space):
         author=member,
         space=space,
         title="Hello",
-        body="**bold** [site](https://example.com)\n\n- one\n- two\n\n<script>alert(1)</script><img src=x onerror=alert(1)>",
+        body=(
+            "**bold** [site](https://example.com)\n\n- one\n- two\n\n"
+            "<script>alert(1)</script><img src=x onerror=alert(1)>"
+        ),
     )
     assert "<strong>bold</strong>" in post.body_html
     assert 'rel="nofollow ugc noopener"' in post.body_html
@@ -40,7 +43,9 @@ def test_publishing_renders_markdown_safely_and_joins_the_space(member, space):
 
 
 def test_javascript_and_data_links_are_dropped(member, space):
-    post = post_publish(author=member, space=space, title="t", body="[a](javascript:alert(1)) [b](data:text/html,x)")
+    post = post_publish(
+        author=member, space=space, title="t", body="[a](javascript:alert(1)) [b](data:text/html,x)"
+    )
     assert "javascript:" not in post.body_html.split("[a]")[0] or 'href="javascript' not in post.body_html
     assert 'href="javascript' not in post.body_html
     assert 'href="data' not in post.body_html
@@ -67,7 +72,9 @@ def test_a_regular_member_has_a_much_higher_limit(space):
 @pytest.mark.legal("L21")
 def test_new_members_may_include_at_most_two_links(member, space):
     with pytest.raises(PostingLimitReached):
-        post_publish(author=member, space=space, title="t", body="https://a.com https://b.com [c](https://c.com)")
+        post_publish(
+            author=member, space=space, title="t", body="https://a.com https://b.com [c](https://c.com)"
+        )
     post_publish(author=member, space=space, title="t", body="https://a.com and https://b.com")
 
 

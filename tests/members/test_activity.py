@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from members.middleware import MemberActivityMiddleware
 from members.models import ActiveDay
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.activity_tracking]
 
 middleware = MemberActivityMiddleware(lambda request: HttpResponse("ok"))
 

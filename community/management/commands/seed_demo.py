@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from content.demo_content import seed_demo_content
+from content.demo_events import seed_demo_events
 from members.models import Member
 
 DEMO_PASSWORD = "community-demo-2026"  # noqa: S105 - printed to the developer on purpose; demo data only
@@ -76,6 +78,14 @@ class Command(BaseCommand):
                 member.save(update_fields=["is_staff", "is_superuser"])
         for email, name, language, tz in MEMBERS:
             created += self._member(email, name, language, tz)[1]
+        # Demo members have been around for a while: regulars, so the posting limits of newcomers do
+        # not stop the seed (the limits themselves are shown by the tests).
+        Member.objects.filter(email__in=[row[0] for row in MEMBERS], trust_level=0).update(trust_level=2)
+        operator = Member.objects.get(email=STAFF[0][0])
+        moderator = Member.objects.get(email=STAFF[1][0])
+        members = list(Member.objects.filter(email__in=[row[0] for row in MEMBERS]).order_by("pk"))
+        spaces = seed_demo_content(operator=operator, moderator=moderator, members=members)
+        seed_demo_events(spaces=spaces, members=[moderator, *members])
         self.stdout.write(
             f"Demo community ready: {created} accounts created, {Member.objects.count()} in total."
         )

@@ -20,6 +20,7 @@ command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v msgfmt >/dev/null || need+=(gettext)
 # A Chinese font, so screenshots of Chinese pages show characters rather than empty boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need+=(fonts-noto-color-emoji)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing ${need[*]} with apt-get ..."

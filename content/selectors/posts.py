@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from content.exceptions import NotFound
 from content.models import Comment, MembershipStatus, Post, Reaction, ReactionKind, Space, SpaceMembership
@@ -17,6 +18,15 @@ from members.selectors import member_muted_ids
 
 PAGE_SIZE = 30
 REACTION_EMOJI = dict(ReactionKind.choices)
+# What a screen reader says for each reaction button.
+REACTION_NAMES = {
+    ReactionKind.LIKE: _("Like"),
+    ReactionKind.HEART: _("Love"),
+    ReactionKind.CELEBRATE: _("Celebrate"),
+    ReactionKind.INSIGHTFUL: _("Insightful"),
+    ReactionKind.THANKS: _("Thanks"),
+}
+REACTION_CHOICES = [(kind, emoji, REACTION_NAMES[kind]) for kind, emoji in ReactionKind.choices]
 
 
 def cursor_encode(post: Post) -> str:

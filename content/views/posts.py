@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from content.exceptions import ContentError, NotAllowed
 from content.forms.posts import CommentForm, PostEditForm, PostForm
-from content.models import Comment, ContentStatus, ReactionKind
-from content.selectors.posts import comment_get, decorate_comments, post_get, post_thread
+from content.models import Comment, ContentStatus
+from content.selectors.posts import REACTION_CHOICES, comment_get, decorate_comments, post_get, post_thread
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services.comments import comment_create, comment_delete, comment_edit
 from content.services.posts import post_delete, post_edit, post_pin, post_publish, post_set_promotional
@@ -44,7 +44,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comment_form": CommentForm(),
         "can_comment": can_participate(member=request.user, space=post.space),
         "moderates": is_space_moderator(member=request.user, space=post.space),
-        "reaction_kinds": ReactionKind.choices,
+        "reaction_kinds": REACTION_CHOICES,
     }
     return render(request, "content/posts/detail.html", context)
 
@@ -124,7 +124,7 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "content/posts/_reactions.html",
-            {"target": post, "react_url": request.path, "reaction_kinds": ReactionKind.choices},
+            {"target": post, "react_url": request.path, "reaction_kinds": REACTION_CHOICES},
         )
     return redirect("content:post_detail", pk=post.pk)
 
@@ -155,7 +155,7 @@ def comment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         "comment_form": form,
         "can_comment": True,
         "moderates": is_space_moderator(member=request.user, space=post.space),
-        "reaction_kinds": ReactionKind.choices,
+        "reaction_kinds": REACTION_CHOICES,
     }
     return render(request, "content/posts/detail.html", context, status=400)
 
@@ -206,6 +206,6 @@ def comment_react(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "content/posts/_reactions.html",
-            {"target": comment, "react_url": request.path, "reaction_kinds": ReactionKind.choices},
+            {"target": comment, "react_url": request.path, "reaction_kinds": REACTION_CHOICES},
         )
     return redirect(f"{reverse('content:post_detail', args=[comment.post_id])}#comment-{comment.pk}")

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ContentConfig(AppConfig):
     name = "content"
     verbose_name = _("Content")
+
+    def ready(self) -> None:
+        from content.profile import recent_posts_section
+        from members.profile_sections import register_profile_section
+
+        register_profile_section(recent_posts_section)

@@ -83,19 +83,6 @@ def member_profile_access(*, viewer: Member | AnonymousUser, member: Member) -> 
     return ProfileAccess.LOGIN_REQUIRED
 
 
-def member_recent_posts(*, viewer: Member | AnonymousUser, member: Member, limit: int = 10) -> QuerySet:
-    """The newest posts by `member` that `viewer` may read (private spaces never leak)."""
-    # Imported here: content depends on members, so members only reaches into content at call time.
-    from content.selectors.visibility import posts_readable
-
-    return (
-        posts_readable(viewer=viewer)
-        .filter(author_id=member.pk)
-        .select_related("space")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
 def member_relation(*, viewer: Member | AnonymousUser, member: Member) -> dict[str, bool]:
     """Whether `viewer` blocked and muted `member`, in one query."""
     if not viewer.is_authenticated or viewer.pk == member.pk:

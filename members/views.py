@@ -15,13 +15,13 @@ from members.avatars import avatar_default_svg
 from members.exceptions import AvatarRejected, MemberError
 from members.forms import PreferencesForm
 from members.models import Member
+from members.profile_sections import profile_sections
 from members.selectors import (
     ProfileAccess,
     member_blocks_made,
     member_is_moderator,
     member_mutes_made,
     member_profile_access,
-    member_recent_posts,
     member_relation,
 )
 from members.services import (
@@ -93,7 +93,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "member": member,
         "is_self": request.user.pk == member.pk,
         "show_trust_level": member_is_moderator(member=request.user),
-        "posts": member_recent_posts(viewer=request.user, member=member),
+        "sections": profile_sections(viewer=request.user, member=member),
         "relation": member_relation(viewer=request.user, member=member),
     }
     return render(request, "members/profile.html", context)

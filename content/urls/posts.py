@@ -14,4 +14,5 @@ urlpatterns = [
     path("c/<int:pk>/edit/", posts.comment_edit_view, name="comment_edit"),
     path("c/<int:pk>/delete/", posts.comment_delete_view, name="comment_delete"),
     path("c/<int:pk>/react/", posts.comment_react, name="comment_react"),
+    path("members/<int:pk>/posts/", posts.member_posts, name="member_posts"),
 ]

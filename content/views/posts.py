@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,12 +10,21 @@ from django.views.decorators.http import require_POST
 from content.exceptions import ContentError, NotAllowed
 from content.forms.posts import CommentForm, PostEditForm, PostForm
 from content.models import Comment, ContentStatus
-from content.selectors.posts import REACTION_CHOICES, comment_get, decorate_comments, post_get, post_thread
+from content.selectors.posts import (
+    REACTION_CHOICES,
+    comment_get,
+    decorate_comments,
+    feed_member,
+    post_get,
+    post_thread,
+)
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services.comments import comment_create, comment_delete, comment_edit
 from content.services.posts import post_delete, post_edit, post_pin, post_publish, post_set_promotional
 from content.services.reactions import reaction_toggle
 from content.views.helpers import not_found_as_404, readable_space
+from members.models import Member
+from members.selectors import ProfileAccess, member_profile_access
 
 
 @login_required
@@ -209,3 +219,17 @@ def comment_react(request: HttpRequest, pk: int) -> HttpResponse:
             {"target": comment, "react_url": request.path, "reaction_kinds": REACTION_CHOICES},
         )
     return redirect(f"{reverse('content:post_detail', args=[comment.post_id])}#comment-{comment.pk}")
+
+
+def member_posts(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything a member wrote that the viewer may read, newest activity first, with load more."""
+    author = get_object_or_404(Member, pk=pk)
+    access = member_profile_access(viewer=request.user, member=author)
+    if access is ProfileAccess.NOT_FOUND:
+        raise Http404
+    if access is ProfileAccess.LOGIN_REQUIRED:
+        return redirect_to_login(request.get_full_path())
+    page = feed_member(viewer=request.user, author_id=author.pk, cursor=request.GET.get("after"))
+    if request.htmx and request.GET.get("after"):
+        return render(request, "content/posts/_feed_page.html", {"page": page})
+    return render(request, "content/posts/member_feed.html", {"author": author, "page": page})

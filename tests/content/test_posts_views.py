@@ -279,3 +279,26 @@ def test_visitors_see_the_landing_page_with_public_spaces(client, space):
 
 def test_a_member_not_in_any_space_is_invited_to_browse(member_client):
     assert "Browse spaces" in member_client.get("/").content.decode()
+
+
+def test_a_members_posts_page_lists_what_the_viewer_may_read(client, member, other_member, space):
+    private = SpaceFactory(slug="secret", visibility="private")
+    MembershipFactory(space=private, member=member)
+    PostFactory(space=space, author=member, title="Open thoughts")
+    PostFactory(space=private, author=member, title="Hidden thoughts")
+    client.force_login(other_member)
+    html = client.get(reverse("content:member_posts", args=[member.pk])).content.decode()
+    assert "Open thoughts" in html and "Hidden thoughts" not in html
+    profile = client.get(reverse("members:profile", args=[member.pk])).content.decode()
+    assert "Open thoughts" in profile and "Hidden thoughts" not in profile
+
+
+def test_a_members_posts_page_follows_the_profile_rules(client, member, other_member, space):
+    from members.models import Block
+
+    PostFactory(space=space, author=member)
+    response = client.get(reverse("content:member_posts", args=[member.pk]))
+    assert response.status_code == 302  # profiles are for members by default
+    Block.objects.create(blocker=member, blocked=other_member)
+    client.force_login(other_member)
+    assert client.get(reverse("content:member_posts", args=[member.pk])).status_code == 404

@@ -114,6 +114,10 @@ if _database is None:
 else:
     _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
     _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"].endswith("postgresql"):
+        # JIT compilation cost most of the trust recompute's time on 100k posts, and a random page
+        # cost for SSDs lets the planner use id lookups (docs/performance/indexes.md).
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
     # Lets two test runs share one PostgreSQL server without sharing a test database.
     _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", f"test_{_database['NAME']}")}
 DATABASES = {"default": _database}

@@ -1,5 +1,6 @@
 import contextlib
 import logging
+import zoneinfo
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -16,7 +17,8 @@ ACTIVE_DAY_CACHE_SECONDS = 26 * 3600
 
 
 class MemberLanguageMiddleware:
-    """A signed-in member sees the site in the language saved on their account, on every device.
+    """A signed-in member sees the site in the language and the time zone saved on their account, on
+    every device. Visitors get their browser's language and UTC.
 
     Runs after LocaleMiddleware (which reads the cookie and Accept-Language for visitors) and after
     AuthenticationMiddleware.
@@ -27,10 +29,19 @@ class MemberLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.language and user.language != request.LANGUAGE_CODE:
+        if not user.is_authenticated:
+            return self.get_response(request)
+        if user.language and user.language != request.LANGUAGE_CODE:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()  # an unknown zone (a removed tz name) falls back to UTC, never a 500
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class MemberActivityMiddleware:

@@ -23,7 +23,11 @@ class InboxItem(models.Model):
     class Meta:
         verbose_name = _("inbox item")
         verbose_name_plural = _("inbox items")
-        indexes = [models.Index(fields=["recipient", "-created_at", "-id"], name="inbox_recent")]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="inbox_recent"),
+            # the unread count in every page's header
+            models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True), name="inbox_unread"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"

@@ -58,6 +58,14 @@ class Post(models.Model):
             models.Index(fields=["-last_activity_at", "-id"], name="post_activity"),
             # a member's posts, and the posting-limit and duplicate windows
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            # a member's posts page (feed_member), by activity with the same cursor as the other feeds
+            models.Index(fields=["author", "-last_activity_at", "-id"], name="post_author_activity"),
+            # the nightly trust-level counts
+            models.Index(
+                fields=["author", "id"],
+                condition=models.Q(status="published", deleted_at__isnull=True),
+                name="post_author_live",
+            ),
             GinIndex(fields=["search_vector"], name="post_search"),
         ]
 
@@ -113,6 +121,11 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["post", "created_at", "id"], name="comment_thread"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+            models.Index(
+                fields=["author", "id"],
+                condition=models.Q(status="published", deleted_at__isnull=True),
+                name="comment_author_live",
+            ),
             GinIndex(fields=["search_vector"], name="comment_search"),
         ]
 

@@ -56,7 +56,11 @@ def _page(queryset: QuerySet[Post], *, viewer: Viewer, cursor: str | None, size:
     after = cursor_decode(cursor)
     if after is not None:
         at, pk = after
-        queryset = queryset.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk))
+        # The plain `<=` bound gives the index a place to start; the OR alone made PostgreSQL read every
+        # newer post first (docs/performance/indexes.md: 90k buffers -> 236 on an old cursor).
+        queryset = queryset.filter(last_activity_at__lte=at).filter(
+            Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk)
+        )
     rows = list(queryset.select_related("space", "author").order_by("-last_activity_at", "-pk")[: size + 1])
     posts = rows[:size]
     decorate_posts(posts, viewer=viewer)

@@ -63,7 +63,7 @@ def check_slow_mode(*, author: Member, space: Space) -> None:
     retry_at = last + timedelta(seconds=space.slow_mode_seconds)
     if retry_at > timezone.now():
         raise PostingLimitReached(
-            _("This space is in slow mode. You can post here again at %(time)s.")
+            _("This space is in slow mode. From %(time)s you can post here again.")
             % {"time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")},
             retry_at=retry_at,
         )
@@ -77,11 +77,14 @@ def take_window(*, author: Member, kind: str) -> None:
         return
     when = date_format(timezone.localtime(window.retry_at), "DATETIME_FORMAT")
     message = (
-        _("You have reached today's limit of new posts for your trust level. You can post again at %(time)s.")
+        _(
+            "You have reached today's limit of new posts for your trust level. "
+            "From %(time)s you can post again."
+        )
         if kind == "post"
         else _(
             "You have reached today's limit of comments for your trust level. "
-            "You can comment again at %(time)s."
+            "From %(time)s you can comment again."
         )
     )
     raise PostingLimitReached(message % {"time": when}, retry_at=window.retry_at)

@@ -377,10 +377,6 @@ def test_the_space_post_and_limit_pages_in_both_languages_fit_and_show_focus(
         expect(page.get_by_role("button", name="评论", exact=True)).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Times are shown in UTC: no middleware activates the member's time zone (members/middleware.py)",
-)
 def test_a_post_shows_its_time_in_the_readers_own_time_zone(live_server, page):
     from datetime import UTC, datetime
 

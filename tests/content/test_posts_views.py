@@ -45,7 +45,7 @@ def test_a_refused_post_keeps_the_text_and_says_when_to_try_again(member_client,
     html = response.content.decode()
     assert response.status_code == 200
     assert "today&#x27;s limit of new posts" in html or "today's limit of new posts" in html
-    assert "You can post again at" in html
+    assert "you can post again" in html
     assert 'value="My fourth"' in html
     assert "Words I do not want to lose" in html
 

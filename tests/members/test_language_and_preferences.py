@@ -90,3 +90,25 @@ def test_each_member_edits_only_their_own_preferences(client, member, other_memb
     other_member.refresh_from_db()
     assert member.display_name == "Mia Member"
     assert other_member.display_name == "Changed"
+
+
+@pytest.mark.django_db
+def test_a_members_time_zone_is_active_for_their_requests(client, member):
+    from content.models import Post
+    from tests.factories import PostFactory
+
+    post = PostFactory()
+    Post.objects.filter(pk=post.pk).update(created_at="2026-03-01T01:30:00+00:00")
+    member.timezone = "Asia/Shanghai"
+    member.save(update_fields=["timezone"])
+    client.force_login(member)
+    assert 'datetime="2026-03-01T09:30:00+08:00"' in client.get(f"/p/{post.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_time_zone_the_system_no_longer_knows_falls_back_to_utc(client, member):
+    from members.models import Member
+
+    Member.objects.filter(pk=member.pk).update(timezone="Mars/Olympus")
+    client.force_login(member)
+    assert client.get("/").status_code == 200

@@ -7,7 +7,10 @@ class ContentConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
+        from content.activity import member_activity
         from content.profile import recent_posts_section
         from members.profile_sections import register_profile_section
+        from members.trust import register_activity_source
 
         register_profile_section(recent_posts_section)
+        register_activity_source(member_activity)

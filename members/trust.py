@@ -15,15 +15,14 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import (
     Case,
     Count,
+    Expression,
     IntegerField,
     OuterRef,
     PositiveSmallIntegerField,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -110,7 +109,8 @@ def trust_level_next(*, current: int, earned: int) -> int:
     return max(earned, min(current, TrustLevel.MEMBER))
 
 
-def _count(queryset: QuerySet, outer_field: str) -> Coalesce:
+def count_subquery(queryset: QuerySet, outer_field: str) -> Coalesce:
+    """How many rows of `queryset` have `outer_field` equal to the member being annotated (0 if none)."""
     counted = (
         queryset.filter(**{outer_field: OuterRef("pk")})
         .order_by()
@@ -121,38 +121,40 @@ def _count(queryset: QuerySet, outer_field: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def members_with_activity_counts() -> QuerySet[Member]:
-    """Members annotated with days_active, contributions and reactions_received, in one query.
+# fn() -> {"contributions": [expression, ...], "reactions_received": [...]}: subqueries counting, per
+# member (OuterRef("pk")), what the member wrote and the reactions others gave it. Content registers
+# one in its AppConfig.ready(): members sits below content and never imports it (DESIGN.md).
+ActivitySource = Callable[[], dict[str, list[Expression]]]
+_activity_sources: list[ActivitySource] = []
+ACTIVITY_KINDS = ("contributions", "reactions_received")
 
-    Posts and comments count when published and not deleted; reactions count when they are on such a
-    post or comment and come from someone else."""
-    # Content depends on members, not the other way: look its models up at call time.
-    post_model = apps.get_model("content", "Post")
-    comment_model = apps.get_model("content", "Comment")
-    reaction_model = apps.get_model("content", "Reaction")
-    live = Q(status="published", deleted_at__isnull=True)
-    posts = post_model.objects.filter(live)
-    comments = comment_model.objects.filter(live)
-    on_posts = reaction_model.objects.filter(post__status="published", post__deleted_at__isnull=True).exclude(
-        member_id=OuterRef("pk")
-    )
-    on_comments = reaction_model.objects.filter(
-        comment__status="published", comment__deleted_at__isnull=True
-    ).exclude(member_id=OuterRef("pk"))
-    return Member.objects.annotate(
-        days_active=_count(ActiveDay.objects.all(), "member_id"),
-        posts_written=_count(posts, "author_id"),
-        comments_written=_count(comments, "author_id"),
-        reactions_on_posts=_count(on_posts, "post__author_id"),
-        reactions_on_comments=_count(on_comments, "comment__author_id"),
-    )
+
+def register_activity_source(fn: ActivitySource) -> ActivitySource:
+    if fn not in _activity_sources:
+        _activity_sources.append(fn)
+    return fn
+
+
+def members_with_activity_counts() -> tuple[QuerySet[Member], dict[str, list[str]]]:
+    """Members annotated with days_active and every registered activity count, in one query; and, for
+    each kind, the names of the annotations to add up."""
+    annotations: dict[str, Expression] = {"days_active": count_subquery(ActiveDay.objects.all(), "member_id")}
+    parts: dict[str, list[str]] = {kind: [] for kind in ACTIVITY_KINDS}
+    for index, source in enumerate(_activity_sources):
+        for kind, expressions in source().items():
+            for number, expression in enumerate(expressions):
+                name = f"{kind}_{index}_{number}"
+                annotations[name] = expression
+                parts[kind].append(name)
+    return Member.objects.annotate(**annotations), parts
 
 
 def trust_levels_recompute(*, batch_size: int = BATCH_SIZE, member_ids: Iterable[int] | None = None) -> int:
     """Recompute every unlocked, active member's trust level; returns how many changed."""
     thresholds = trust_thresholds()
     since = timezone.now() - timedelta(days=UPHELD_REPORTS_WINDOW_DAYS)
-    candidates = members_with_activity_counts().filter(is_active=True, trust_level_locked=False)
+    members, parts = members_with_activity_counts()
+    candidates = members.filter(is_active=True, trust_level_locked=False)
     if member_ids is not None:
         candidates = candidates.filter(pk__in=list(member_ids))
     changed_total = 0
@@ -162,13 +164,7 @@ def trust_levels_recompute(*, batch_size: int = BATCH_SIZE, member_ids: Iterable
             candidates.filter(pk__gt=last_pk)
             .order_by("pk")
             .values(
-                "pk",
-                "trust_level",
-                "days_active",
-                "posts_written",
-                "comments_written",
-                "reactions_on_posts",
-                "reactions_on_comments",
+                "pk", "trust_level", "days_active", *parts["contributions"], *parts["reactions_received"]
             )[:batch_size]
         )
         if not batch:
@@ -179,8 +175,8 @@ def trust_levels_recompute(*, batch_size: int = BATCH_SIZE, member_ids: Iterable
         for row in batch:
             counts = {
                 "days_active": row["days_active"],
-                "contributions": row["posts_written"] + row["comments_written"],
-                "reactions_received": row["reactions_on_posts"] + row["reactions_on_comments"],
+                "contributions": sum(row[name] for name in parts["contributions"]),
+                "reactions_received": sum(row[name] for name in parts["reactions_received"]),
                 "upheld_reports": upheld.get(row["pk"], 0),
             }
             earned = trust_level_for(counts=counts, thresholds=thresholds)

@@ -15,7 +15,14 @@ from content.selectors.events import (
     event_rsvp_open,
     rsvp_waitlist_position,
 )
-from content.services.events import event_can_manage, event_create, event_delete, event_update, rsvp_set
+from content.services.events import (
+    EDITABLE_FIELDS,
+    event_can_manage,
+    event_create,
+    event_delete,
+    event_update,
+    rsvp_set,
+)
 from members.api import MemberSummarySerializer
 
 TAGS = ["events"]
@@ -91,17 +98,7 @@ class EventInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = [
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "timezone",
-            "location",
-            "online_url",
-            "capacity",
-            "rsvp_deadline",
-        ]
+        fields = list(EDITABLE_FIELDS)  # what the service lets anyone set on an event
         # Defaults apply on create only; an edit (partial) leaves out what it does not change.
         extra_kwargs = {"description": {"default": ""}, "timezone": {"required": True}}
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from content.exceptions import ContentError, NotAllowed, NotFound, RSVPClosed
@@ -56,6 +57,12 @@ class EventTimezoneInvalid(EventInvalid):
     code = "event_timezone_invalid"
     default_message = _("Choose a time zone from the list.")
     field = "timezone"
+
+
+class EventStartsInPast(EventInvalid):
+    code = "event_starts_in_past"
+    default_message = _("The event must start in the future.")
+    field = "starts_at"
 
 
 class EventDeadlineInvalid(EventInvalid):
@@ -125,6 +132,8 @@ def event_create(
 ) -> Event:
     if not can_participate(member=organiser, space=space):
         raise NotAllowed()
+    if starts_at <= now():  # `timezone` is a parameter here
+        raise EventStartsInPast()
     _check_event_fields(
         starts_at=starts_at,
         ends_at=ends_at,

@@ -70,6 +70,19 @@ def test_an_event_that_ends_before_it_starts_is_refused(member):
     assert not Event.objects.exists()
 
 
+def test_an_event_that_starts_in_the_past_is_refused(member):
+    from content.services.events import EventStartsInPast
+
+    starts = timezone.now() - timedelta(hours=1)
+    with pytest.raises(EventStartsInPast) as caught:
+        event_create(
+            organiser=member,
+            space=SpaceFactory(),
+            **_create_kwargs(starts_at=starts, ends_at=starts + timedelta(hours=2)),
+        )
+    assert caught.value.field == "starts_at"
+
+
 @pytest.mark.parametrize("capacity", [0, -3])
 def test_a_capacity_below_one_is_refused(member, capacity):
     with pytest.raises(EventCapacityInvalid):

@@ -200,8 +200,9 @@ def test_the_space_page_query_count_does_not_grow_with_posts(
 ):
     MembershipFactory(space=space, member=member)
     client.force_login(member)
-    # member, space, feed page + its reactions summary, my reactions, muted ids; pinned posts (none,
-    # so no reactions), membership, moderator checks (group, space role), inbox unread count
+    # member, the private-space door check, the space, the feed page, its reaction summary, my
+    # reactions, muted ids, pinned posts (none, so nothing to decorate), my membership, moderator checks
+    # (group, space role), inbox unread count
     feed_queries(client, space, n, django_assert_num_queries, 12)
 
 

@@ -1,8 +1,11 @@
-"""Posts and feeds: home and space feeds (cursor pages), publish, read, edit, delete, pin, promotional."""
+"""Posts and feeds: home, space and member feeds (cursor pages), publish, read, edit, delete, pin,
+promotional."""
 
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,12 +17,15 @@ from content.selectors.posts import (
     FeedPage,
     decorate_posts,
     feed_home,
+    feed_member,
     feed_space,
     post_get,
     space_pinned_posts,
 )
 from content.services.posts import post_delete, post_edit, post_pin, post_publish, post_set_promotional
 from members.api import MemberSummarySerializer
+from members.models import Member
+from members.selectors import ProfileAccess, member_profile_access
 
 TAGS = ["posts"]
 
@@ -122,6 +128,22 @@ class SpaceFeedApi(PublicApi):
         pinned = [] if cursor else space_pinned_posts(viewer=request.user, space=space)
         body["pinned"] = PostOutputSerializer(pinned, many=True).data
         return Response(body)
+
+
+class MemberFeedApi(PublicApi):
+    """A member's posts by newest activity, only those in spaces the viewer may read. The profile's
+    rules apply: 404 for a viewer the member blocked, 401 for visitors when the profile is members only."""
+
+    @extend_schema(tags=TAGS, parameters=[AFTER], responses=with_errors({200: FeedPageSerializer}, 401, 404))
+    def get(self, request: Request, pk: int) -> Response:
+        author = get_object_or_404(Member, pk=pk)
+        access = member_profile_access(viewer=request.user, member=author)
+        if access is ProfileAccess.NOT_FOUND:
+            raise exceptions.NotFound(_("Not found."))
+        if access is ProfileAccess.LOGIN_REQUIRED:
+            raise exceptions.NotAuthenticated(_("Sign in to see this profile."))
+        page = feed_member(viewer=request.user, author_id=author.pk, cursor=request.query_params.get("after"))
+        return Response(feed_body(request, page))
 
 
 class PostCreateApi(Api):

@@ -1,7 +1,6 @@
 """Spaces: list, detail, join, leave, notification level; for moderators the pending join requests,
 deciding them and invitations. The space feed lives in content/api/posts.py."""
 
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -11,8 +10,8 @@ from rest_framework.response import Response
 
 from community.api import Api, PublicApi, page_serializer, paginate, with_errors
 from content.exceptions import NotAllowed, NotFound
-from content.models import MembershipStatus, NotificationLevel, Space, SpaceMembership
-from content.selectors.spaces import private_space_door, space_list_for
+from content.models import NotificationLevel, Space, SpaceMembership
+from content.selectors.spaces import private_space_door, space_list_for, space_requests_pending
 from content.selectors.visibility import is_space_moderator, space_membership, spaces_readable
 from content.services.spaces import (
     membership_set_notification_level,
@@ -142,14 +141,6 @@ class SpaceNotificationLevelApi(Api):
 
 
 # --- Moderators: join requests and invitations -------------------------------------------------------
-
-
-def space_requests_pending(*, space: Space) -> QuerySet[SpaceMembership]:
-    """Members who asked to join `space` and wait for a moderator, with the member joined.
-    (A read like the selectors in content/selectors/spaces.py; kept here until it moves there.)"""
-    return SpaceMembership.objects.filter(space=space, status=MembershipStatus.REQUESTED).select_related(
-        "member"
-    )
 
 
 def moderated_space(*, viewer: Member, slug: str) -> Space:

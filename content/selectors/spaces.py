@@ -38,3 +38,12 @@ def private_space_doors(*, viewer: Viewer) -> QuerySet[Space]:
 
 def private_space_door(*, viewer: Viewer, slug: str) -> Space | None:
     return private_space_doors(viewer=viewer).filter(slug=slug).first()
+
+
+def space_requests_pending(*, space: Space) -> QuerySet[SpaceMembership]:
+    """Members who asked to join `space` and wait for a moderator, oldest first, member joined."""
+    return (
+        SpaceMembership.objects.filter(space=space, status=MembershipStatus.REQUESTED)
+        .select_related("member")
+        .order_by("created_at", "pk")
+    )

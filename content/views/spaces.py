@@ -7,9 +7,14 @@ from django.views.decorators.http import require_POST
 
 from content.exceptions import ContentError
 from content.forms.posts import InviteForm
-from content.models import MembershipStatus, NotificationLevel, SpaceMembership
+from content.models import MembershipStatus, NotificationLevel
 from content.selectors.posts import feed_space, space_pinned_posts
-from content.selectors.spaces import private_space_door, private_space_doors, space_list_for
+from content.selectors.spaces import (
+    private_space_door,
+    private_space_doors,
+    space_list_for,
+    space_requests_pending,
+)
 from content.selectors.visibility import is_space_moderator, space_membership
 from content.services.spaces import (
     membership_set_notification_level,
@@ -108,7 +113,5 @@ def space_members_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("content:space_members_manage", slug=space.slug)
         except (ContentError, ValueError) as error:
             form.add_error("email", getattr(error, "message", str(error)))
-    requests = SpaceMembership.objects.filter(space=space, status=MembershipStatus.REQUESTED).select_related(
-        "member"
-    )
+    requests = space_requests_pending(space=space)
     return render(request, "content/spaces/manage.html", {"space": space, "requests": requests, "form": form})

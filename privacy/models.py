@@ -1,0 +1,240 @@
+"""Privacy's records: policy documents, the consent ledger, the retention schedule and its proof.
+
+Nothing here imports another app of ours; members and content register with privacy instead.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """An append-only record was asked to change or disappear."""
+
+
+class PolicyKind(models.TextChoices):
+    PRIVACY_POLICY = "privacy_policy", _("Privacy policy")
+    TERMS = "terms", _("Terms of service")
+    COMMUNITY_RULES = "community_rules", _("Community rules")
+    MARKETING_TERMS = "marketing_terms", _("Marketing terms")
+
+
+class PolicyDocument(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, choices=PolicyKind.choices, unique=True)
+
+    class Meta:
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+def policy_content_hash(body_en: str, body_zh: str) -> str:
+    # Both bodies, length-prefixed so that moving text from one language to the other changes the hash.
+    digest = hashlib.sha256()
+    for body in (body_en, body_zh):
+        data = body.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class PolicyVersion(models.Model):
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
+    label = models.SlugField(_("version"), max_length=32, help_text=_("For example 2026-11 or 1.2"))
+    body_en = models.TextField(_("text in English (Markdown)"))
+    body_zh = models.TextField(_("text in Chinese (Markdown)"))
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["document", "-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "label"], name="policy_version_label_once")
+        ]
+        indexes = [models.Index(fields=["document", "-published_at", "-id"], name="policy_version_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = PolicyVersion.objects.filter(pk=self.pk).values("published_at").first()
+            if stored is not None and stored["published_at"] is not None:
+                # LEGAL L1/L2: members agreed to exactly this text; a published version never changes.
+                raise AppendOnlyError("a published policy version cannot be changed")
+        self.content_hash = policy_content_hash(self.body_en, self.body_zh)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.published_at is not None:
+            raise AppendOnlyError("a published policy version cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ConsentPurpose(models.TextChoices):
+    TERMS = "terms", _("Terms of service (required)")
+    MARKETING = "marketing", _("Marketing messages")
+    PUBLIC_PROFILE = "public_profile", _("Public profile")
+    RECOMMENDATIONS = "recommendations", _("Personalised recommendations")
+    SHARE_ATTENDEES = "share_attendees", _("Sharing my attendance with outside organisers")
+
+
+class ConsentChannel(models.TextChoices):
+    WEB = "web", _("Website")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+
+
+class ConsentEntry(models.Model):
+    """LEGAL L2: one row per decision; the latest row per (member, purpose) is the current state."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_entries"
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="consents"
+    )
+    granted = models.BooleanField(_("granted"))
+    channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consent entry")
+        verbose_name_plural = _("consent entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "purpose", "-created_at", "-id"], name="consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.purpose} {'granted' if self.granted else 'withdrawn'}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("consent entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("consent entries are append-only")
+
+
+class RetentionAction(models.TextChoices):
+    DELETE = "delete", _("Delete")
+    ANONYMIZE = "anonymize", _("Anonymise")
+
+
+class RetentionCategory(models.Model):
+    """LEGAL L11: one row per category of personal data. keep_days is editable, never below floor_days."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    description = models.TextField(_("what is kept"), blank=True)
+    keep_days = models.PositiveIntegerField(
+        _("keep (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: kept while the account or the ban lasts."),
+    )
+    floor_days = models.PositiveIntegerField(_("legal floor (days)"), default=0)
+    legal_basis = models.CharField(_("legal basis"), max_length=120, blank=True)
+    action = models.CharField(_("at the end"), max_length=12, choices=RetentionAction.choices)
+
+    class Meta:
+        verbose_name = _("retention category")
+        verbose_name_plural = _("retention categories")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(keep_days__isnull=True) | models.Q(keep_days__gte=models.F("floor_days")),
+                name="retention_keep_not_below_floor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.keep_days is not None and self.keep_days < self.floor_days:
+            raise ValidationError(
+                {
+                    "keep_days": _("The law requires keeping this at least %(floor)d days.")
+                    % {"floor": self.floor_days}
+                }
+            )
+
+
+class LegalHold(models.Model):
+    """Pauses retention for one member's rows or one object, e.g. while a court or regulator asks."""
+
+    category = models.ForeignKey(RetentionCategory, on_delete=models.PROTECT, related_name="holds")
+    member_id_held = models.PositiveBigIntegerField(_("member id"), null=True, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: until lifted."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(member_id_held__isnull=False) | ~models.Q(object_id=""),
+                name="legal_hold_names_something",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.key}: {self.reason}"
+
+
+class RetentionRun(models.Model):
+    """LEGAL L12: proof that a run happened; counts and times only, never personal data."""
+
+    category = models.ForeignKey(RetentionCategory, on_delete=models.PROTECT, related_name="runs")
+    action = models.CharField(max_length=12, choices=RetentionAction.choices)
+    cutoff = models.DateTimeField(_("cutoff"))
+    rows_affected = models.PositiveIntegerField(_("rows affected"), default=0)
+    rows_held = models.PositiveIntegerField(_("rows held"), default=0)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["category", "-started_at"], name="retention_run_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from privacy.models import ConsentEntry
+from privacy.models import ConsentEntry, PolicyDocument, PolicyVersion
+from privacy.services import policy_version_publish
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,3 +28,63 @@ class ConsentEntryAdmin(ReadOnlyAdmin):
     search_fields = ["member__id"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(admin.ModelAdmin):
+    list_display = ["kind", "latest_published"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_latest=Max("versions__published_at"))
+
+    @admin.display(description=_("latest published"), ordering="_latest")
+    def latest_published(self, obj):
+        return obj._latest
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ["document", "label", "published_at", "short_hash"]
+    list_filter = ["document", ("published_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["document"]
+    readonly_fields = ["content_hash", "published_at", "published_by"]
+    actions = ["publish"]
+
+    @admin.display(description=_("content hash"))
+    def short_hash(self, obj) -> str:
+        return obj.content_hash[:12]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.published_at is not None:
+            # A published version is immutable (LEGAL L1): every field is shown, none can change.
+            return ["document", "label", "body_en", "body_zh", *self.readonly_fields]
+        return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Deleting in bulk would bypass the model's refusal to delete a published version.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Publish the selected versions"))
+    def publish(self, request, queryset):
+        published = sum(policy_version_publish(version=v, by=request.user) for v in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d version published.", "%(count)d versions published.", published)
+            % {"count": published},
+            messages.SUCCESS,
+        )

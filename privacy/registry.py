@@ -1,0 +1,151 @@
+"""The registry of personal data (LEGAL L11): every app declares what it holds, why, under which
+retention category, and how to export, erase and expire it. Export, deletion and retention walk the
+registrations, so no app can be forgotten; tests/privacy/test_registry.py fails when a model has a
+personal-looking field that nobody registered.
+
+Apps call these functions from their AppConfig.ready(). Registering the same thing twice is harmless.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
+# The L11 table's categories; the seed migration creates one RetentionCategory row for each key.
+CATEGORIES = (
+    "access_logs",
+    "deleted_content_records",
+    "moderation_records",
+    "consent_ledger",
+    "request_cases",
+    "staff_access_logs",
+    "delivery_records",
+    "export_archives",
+    "deleted_accounts",
+    "unverified_signups",
+    "ban_identifiers",
+)
+
+
+class RegistryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    app_label: str
+    model: str
+    fields: tuple[str, ...]
+    category: str
+    purpose: str | Promise
+    export: Callable[..., Any] | None = None
+    erase: Callable[..., Any] | None = None
+
+    @property
+    def model_class(self):
+        return apps.get_model(self.app_label, self.model)
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    app_label: str
+    model: str
+    fields: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RetentionHandler:
+    """How one app expires its rows of a category.
+
+    Either `expired(cutoff) -> QuerySet` (the engine deletes or anonymises the rows in batches of ids,
+    skipping held rows; `anonymize(ids) -> int` is used when the category's action is "anonymize"),
+    or `purge(cutoff) -> int`: the app's own service does the work (one implementation of a rule). A
+    purge handler cannot skip single rows, so any active legal hold on its category pauses it whole.
+    """
+
+    category: str
+    name: str
+    expired: Callable[[datetime], QuerySet] | None = None
+    anonymize: Callable[[list[int]], int] | None = None
+    purge: Callable[[datetime], int] | None = None
+    member_field: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+_personal: dict[tuple[str, str, tuple[str, ...]], PersonalData] = {}
+_not_personal: dict[tuple[str, str, tuple[str, ...]], NotPersonal] = {}
+_handlers: dict[tuple[str, str], RetentionHandler] = {}
+
+
+def _check_category(category: str) -> None:
+    if category not in CATEGORIES:
+        raise RegistryError(f"unknown retention category {category!r}; one of {', '.join(CATEGORIES)}")
+
+
+def _check_fields(app_label: str, model: str, fields: Iterable[str]) -> tuple[str, ...]:
+    model_class = apps.get_model(app_label, model)
+    names = tuple(fields)
+    for name in names:
+        model_class._meta.get_field(name)  # raises FieldDoesNotExist on a typo
+    return names
+
+
+def register_personal_data(
+    *,
+    app_label: str,
+    model: str,
+    fields: Iterable[str],
+    category: str,
+    purpose: str | Promise,
+    export: Callable[..., Any] | None = None,
+    erase: Callable[..., Any] | None = None,
+) -> PersonalData:
+    _check_category(category)
+    names = _check_fields(app_label, model, fields)
+    entry = PersonalData(app_label, model, names, category, purpose, export, erase)
+    _personal[(app_label, model.lower(), names)] = entry
+    return entry
+
+
+def register_not_personal(*, app_label: str, model: str, fields: Iterable[str], reason: str) -> None:
+    """For fields whose names look personal but are not (a space's name, a policy's body)."""
+    names = _check_fields(app_label, model, fields)
+    _not_personal[(app_label, model.lower(), names)] = NotPersonal(app_label, model, names, reason)
+
+
+def register_retention_handler(
+    *,
+    category: str,
+    name: str,
+    expired: Callable[[datetime], QuerySet] | None = None,
+    anonymize: Callable[[list[int]], int] | None = None,
+    purge: Callable[[datetime], int] | None = None,
+    member_field: str | None = None,
+) -> RetentionHandler:
+    _check_category(category)
+    if (expired is None) == (purge is None):
+        raise RegistryError("a retention handler needs exactly one of expired= or purge=")
+    handler = RetentionHandler(category, name, expired, anonymize, purge, member_field)
+    _handlers[(category, name)] = handler
+    return handler
+
+
+def personal_data() -> list[PersonalData]:
+    return sorted(_personal.values(), key=lambda p: (p.category, p.app_label, p.model.lower(), p.fields))
+
+
+def registered_fields() -> set[tuple[str, str, str]]:
+    """(app_label, model_name_lower, field) for every field declared personal or not personal."""
+    seen = set()
+    for (app_label, model, names), _entry in [*_personal.items(), *_not_personal.items()]:
+        seen.update((app_label, model, name) for name in names)
+    return seen
+
+
+def retention_handlers(category: str) -> list[RetentionHandler]:
+    return [h for (c, _n), h in sorted(_handlers.items()) if c == category]

@@ -1,0 +1,23 @@
+"""Privacy's writes apart from consents (privacy/consents.py) and retention (privacy/retention.py)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from privacy.models import PolicyVersion
+
+
+class PolicyAlreadyPublished(Exception):
+    pass
+
+
+def policy_version_publish(*, version: PolicyVersion, by) -> bool:
+    """Publish a draft version; from then on it is immutable (LEGAL L1). Returns False when it was
+    already published (a second click changes nothing)."""
+    with transaction.atomic():
+        # Conditional UPDATE: two operators publishing at once publish it once.
+        updated = PolicyVersion.objects.filter(pk=version.pk, published_at__isnull=True).update(
+            published_at=timezone.now(), published_by=by
+        )
+    if updated:
+        version.refresh_from_db(fields=["published_at", "published_by"])
+    return bool(updated)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from privacy import views
+
+app_name = "privacy"
+
+urlpatterns = [
+    path("policies/", views.policy_index, name="policies"),
+    path("policies/<slug:kind>/", views.policy_detail, name="policy"),
+    path("policies/<slug:kind>/<slug:label>/", views.policy_detail, name="policy_version"),
+]

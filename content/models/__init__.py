@@ -1,3 +1,4 @@
+from content.delivery.models import Delivery, EmailOptOut, Outbox  # noqa: F401
 from content.models.events import RSVP, CalendarToken, Event, RSVPStatus
 from content.models.inbox import InboxItem
 from content.models.posts import (

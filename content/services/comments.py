@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.delivery.outbox import outbox_enqueue
 from content.exceptions import NotAllowed, NotFound
 from content.hooks import Draft, publish_verdict
 from content.models import Comment, CommentRevision, ContentStatus, Post
@@ -63,6 +64,7 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
             Post.objects.filter(pk=post.pk).update(
                 comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
             )
+            outbox_enqueue(kind="comment.created", object_id=comment.pk)
         mentions_record(post=post, comment=comment, members=mentioned)
         transaction.on_commit(lambda: search_index_touch(comment_ids=[comment.pk]))
     return comment

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from content.delivery.outbox import outbox_enqueue
 from content.exceptions import ContentError, NotAllowed, NotFound, RSVPClosed
 from content.models import RSVP, CalendarToken, Event, InboxItem, RSVPStatus, Space
 from content.models.events import new_calendar_token
@@ -237,6 +238,7 @@ def _promote_from_waitlist(event: Event) -> list[RSVP]:
             url=event_url(event),
             data={"event_id": event.pk, "title": event.title},
         )
+        outbox_enqueue(kind="event.promoted", object_id=first.pk)
         logger.info("content.event.promoted event=%s member=%s", event.pk, first.member_id)
         promoted.append(first)
     return promoted

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from content.delivery.outbox import outbox_enqueue
 from content.exceptions import ContentError, NotAllowed, SpaceClosed
 from content.hooks import Draft, publish_verdict
 from content.models import (
@@ -97,6 +98,7 @@ def post_publish(
         )
         if post.status == ContentStatus.PUBLISHED:
             Space.objects.filter(pk=space.pk).update(post_count=F("post_count") + 1)
+            outbox_enqueue(kind="post.published", object_id=post.pk)
         mentions_record(post=post, comment=None, members=mentioned)
         transaction.on_commit(lambda: search_index_touch(post_ids=[post.pk]))
     return post

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Outbox(models.Model):
+    """ "Plan deliveries for <kind> <object_id>", written in the same transaction as the content, so
+    nothing is lost when the broker is down or a process dies right after the commit."""
+
+    kind = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox row")
+        verbose_name_plural = _("outbox rows")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="outbox_once")]
+        indexes = [
+            # the relay's "not planned yet" scan stays small however long the table grows
+            models.Index(
+                fields=["created_at"], condition=models.Q(planned_at__isnull=True), name="outbox_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", _("inbox")
+    EMAIL = "email", _("email")
+    DIGEST = "digest", _("digest")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
+    ROLLED_OVER = "rolled_over", _("moved to the digest")
+    CANCELLED = "cancelled", _("cancelled")
+    FAILED = "failed", _("failed")
+
+
+class Category(models.TextChoices):
+    """What a member can stop with one click (L14). Transactional mail cannot be stopped this way."""
+
+    POSTS = "posts", _("new posts in your spaces")
+    REPLIES = "replies", _("replies to you")
+    MENTIONS = "mentions", _("mentions of you")
+    PROMOTIONAL = "promotional", _("announcements and offers")
+    DIGEST = "digest", _("the daily digest")
+    TRANSACTIONAL = "transactional", _("account and event notices")
+
+
+class Delivery(models.Model):
+    """One message to one member on one channel. The unique key makes planning idempotent."""
+
+    source_kind = models.CharField(max_length=40)
+    source_id = models.BigIntegerField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    # the in-app item of the same news: once read, the email is no longer needed
+    inbox_item = models.ForeignKey(
+        "content.InboxItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id", "recipient", "channel"], name="delivery_once"
+            ),
+        ]
+        indexes = [
+            # the dispatcher's claim: due email rows, oldest first
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(channel="email", status__in=["pending", "sending"]),
+                name="delivery_email_due",
+            ),
+            # daily cap and weekly promotional checks
+            models.Index(
+                fields=["recipient", "channel", "status", "sent_at"], name="delivery_recipient_sent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_kind} {self.source_id} to {self.recipient_id} by {self.channel} ({self.status})"
+
+
+class EmailOptOut(models.Model):
+    """The member stopped this category of email (one-click unsubscribe, L14)."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email opt-out")
+        verbose_name_plural = _("email opt-outs")
+        constraints = [models.UniqueConstraint(fields=["member", "category"], name="email_optout_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} stopped {self.category}"

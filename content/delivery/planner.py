@@ -1,0 +1,247 @@
+"""Turning an outbox row into deliveries: one per recipient and channel, in bounded batches."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, Outbox
+from content.models import (
+    RSVP,
+    Comment,
+    ContentStatus,
+    InboxItem,
+    MembershipStatus,
+    Mention,
+    NotificationLevel,
+    Post,
+    SpaceMembership,
+    SpaceVisibility,
+)
+from members.models import Block, Member, Mute
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+POST_PUBLISHED = "post.published"
+COMMENT_CREATED = "comment.created"
+EVENT_PROMOTED = "event.promoted"
+
+
+@dataclass
+class Source:
+    """What is being delivered and to whom it may go (already without author, blocks, mutes and
+    inactive accounts)."""
+
+    kind: str
+    object_id: int
+    author_id: int | None
+    candidates: QuerySet[Member]
+    url: str
+    data: dict
+    promotional: bool = False
+    reply_to_ids: set[int] = field(default_factory=set)
+
+
+def _membership_level(space_id: int) -> Subquery:
+    return Subquery(
+        SpaceMembership.objects.filter(
+            space_id=space_id, member_id=OuterRef("pk"), status=MembershipStatus.ACTIVE
+        ).values("notification_level")[:1]
+    )
+
+
+def _reachable(queryset: QuerySet[Member], *, author_id: int, private: bool) -> QuerySet[Member]:
+    queryset = (
+        queryset.filter(is_active=True)
+        .exclude(pk=author_id)
+        # members who blocked or muted the author hear nothing from them
+        .exclude(pk__in=Block.objects.filter(blocked_id=author_id).values("blocker_id"))
+        .exclude(pk__in=Mute.objects.filter(muted_id=author_id).values("muter_id"))
+    )
+    if private:  # a private space's content reaches only its members, mentioned or not
+        queryset = queryset.filter(level__isnull=False)
+    return queryset
+
+
+def _post_source(row: Outbox) -> Source | None:
+    post = Post.objects.select_related("space", "author").filter(pk=row.object_id).first()
+    if post is None or post.status != ContentStatus.PUBLISHED or post.deleted_at is not None:
+        return None
+    space = post.space
+    members_of_space = SpaceMembership.objects.filter(
+        space_id=space.pk,
+        status=MembershipStatus.ACTIVE,
+        notification_level__in=[NotificationLevel.ALL, NotificationLevel.DIGEST],
+    ).values("member_id")
+    mentions = Mention.objects.filter(post_id=post.pk, comment__isnull=True)
+    candidates = Member.objects.filter(
+        Q(pk__in=members_of_space) | Q(pk__in=mentions.values("member_id"))
+    ).annotate(
+        level=_membership_level(space.pk),
+        mentioned=Exists(mentions.filter(member_id=OuterRef("pk"))),
+    )
+    return Source(
+        kind=row.kind,
+        object_id=row.object_id,
+        author_id=post.author_id,
+        candidates=_reachable(
+            candidates, author_id=post.author_id, private=space.visibility == SpaceVisibility.PRIVATE
+        ),
+        url=reverse("content:post_detail", args=[post.pk]),
+        data={"post_id": post.pk, "title": post.title, "space": space.name},
+        promotional=post.is_promotional,
+    )
+
+
+def _comment_source(row: Outbox) -> Source | None:
+    comment = Comment.objects.select_related("post__space", "parent").filter(pk=row.object_id).first()
+    if comment is None or comment.status != ContentStatus.PUBLISHED or comment.deleted_at is not None:
+        return None
+    post = comment.post
+    if post.status != ContentStatus.PUBLISHED or post.deleted_at is not None:
+        return None
+    reply_to_ids = {post.author_id}
+    if comment.parent is not None:
+        reply_to_ids.add(comment.parent.author_id)
+    mentions = Mention.objects.filter(comment_id=comment.pk)
+    candidates = Member.objects.filter(
+        Q(pk__in=reply_to_ids) | Q(pk__in=mentions.values("member_id"))
+    ).annotate(
+        level=_membership_level(post.space_id),
+        mentioned=Exists(mentions.filter(member_id=OuterRef("pk"))),
+    )
+    return Source(
+        kind=row.kind,
+        object_id=row.object_id,
+        author_id=comment.author_id,
+        candidates=_reachable(
+            candidates,
+            author_id=comment.author_id,
+            private=post.space.visibility == SpaceVisibility.PRIVATE,
+        ),
+        url=reverse("content:post_detail", args=[post.pk]) + f"#c{comment.pk}",
+        data={"post_id": post.pk, "comment_id": comment.pk, "title": post.title, "space": post.space.name},
+        reply_to_ids=reply_to_ids,
+    )
+
+
+def _event_promoted_source(row: Outbox) -> Source | None:
+    rsvp = RSVP.objects.select_related("event").filter(pk=row.object_id).first()
+    if rsvp is None:
+        return None
+    event = rsvp.event
+    return Source(
+        kind=row.kind,
+        object_id=row.object_id,
+        author_id=None,
+        candidates=Member.objects.filter(pk=rsvp.member_id, is_active=True).annotate(
+            level=_membership_level(event.space_id)
+        ),
+        url=reverse("content:event_detail", args=[event.pk]),
+        data={"event_id": event.pk, "title": event.title, "starts_at": event.starts_at.isoformat()},
+    )
+
+
+SOURCES = {
+    POST_PUBLISHED: _post_source,
+    COMMENT_CREATED: _comment_source,
+    EVENT_PROMOTED: _event_promoted_source,
+}
+
+
+def _channels(source: Source, member: Member) -> tuple[str | None, list[tuple[str, str]]]:
+    """The inbox kind (None: no new inbox item) and the (channel, category) pairs for one member."""
+    if source.kind == EVENT_PROMOTED:
+        # the event service already wrote the inbox item; this is the transactional email beside it
+        return None, [(Channel.EMAIL, Category.TRANSACTIONAL)]
+    if source.kind == COMMENT_CREATED:
+        if member.pk in source.reply_to_ids:
+            return "comment.reply", [(Channel.EMAIL, Category.REPLIES)]
+        return "post.mention", [(Channel.EMAIL, Category.MENTIONS)]
+    promotional = Category.PROMOTIONAL if source.promotional else None
+    if member.mentioned:
+        return "post.mention", [(Channel.EMAIL, promotional or Category.MENTIONS)]
+    if member.level == NotificationLevel.ALL:
+        return "post.new", [(Channel.EMAIL, promotional or Category.POSTS)]
+    return "post.new", [(Channel.DIGEST, promotional or Category.POSTS)]
+
+
+def _plan_batch(source: Source, members: list[Member]) -> int:
+    now = timezone.now()
+    existing = set(
+        Delivery.objects.filter(
+            source_kind=source.kind, source_id=source.object_id, recipient_id__in=[m.pk for m in members]
+        ).values_list("recipient_id", "channel")
+    )
+    plans = []
+    items = []
+    for member in members:
+        inbox_kind, channels = _channels(source, member)
+        if inbox_kind and (member.pk, Channel.INBOX) not in existing:
+            item = InboxItem(
+                recipient_id=member.pk,
+                kind=inbox_kind,
+                actor_id=source.author_id,
+                url=source.url,
+                data=source.data,
+            )
+            items.append(item)
+            plans.append((member.pk, Channel.INBOX, channels[0][1], item))
+        else:
+            item = None
+        for channel, category in channels:
+            if (member.pk, channel) not in existing:
+                plans.append((member.pk, channel, category, item))
+    # one INSERT for the inbox items (PostgreSQL returns their ids), one for the deliveries
+    InboxItem.objects.bulk_create(items)
+    deliveries = [
+        Delivery(
+            source_kind=source.kind,
+            source_id=source.object_id,
+            recipient_id=recipient_id,
+            channel=channel,
+            category=category,
+            # in-app news is delivered by existing; email and digest wait for the dispatcher
+            status=DeliveryStatus.SENT if channel == Channel.INBOX else DeliveryStatus.PENDING,
+            sent_at=now if channel == Channel.INBOX else None,
+            inbox_item_id=item.pk if item else None,
+            due_at=now,
+        )
+        for recipient_id, channel, category, item in plans
+    ]
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    return sum(1 for d in deliveries if d.channel == Channel.EMAIL)
+
+
+def deliveries_plan(*, outbox_id: int, batch_size: int = BATCH_SIZE) -> int:
+    """Create the deliveries of one outbox row; returns how many emails were planned. Running it again,
+    or twice at once, creates nothing new: each batch holds the outbox row's lock while it checks what
+    exists, and the unique key catches anything else."""
+    row = Outbox.objects.filter(pk=outbox_id).first()
+    if row is None:
+        logger.info("content.delivery.plan_missing outbox=%s", outbox_id)
+        return 0
+    if row.planned_at is not None:
+        return 0
+    loader = SOURCES.get(row.kind)
+    source = loader(row) if loader else None
+    emails = 0
+    if source is not None:
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                list(Outbox.objects.select_for_update().filter(pk=row.pk).values_list("pk", flat=True))
+                batch = list(source.candidates.filter(pk__gt=last_id).order_by("pk")[:batch_size])
+                if batch:
+                    emails += _plan_batch(source, batch)
+            if len(batch) < batch_size:
+                break
+            last_id = batch[-1].pk
+    Outbox.objects.filter(pk=row.pk, planned_at__isnull=True).update(planned_at=timezone.now())
+    logger.info("content.delivery.planned outbox=%s kind=%s emails=%s", row.pk, row.kind, emails)
+    return emails

@@ -1,0 +1,159 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from content.delivery.models import Delivery, Outbox
+from content.delivery.planner import deliveries_plan
+from content.models import InboxItem
+from content.services.comments import comment_create
+from members.models import Block, Mute
+from tests.delivery.conftest import join
+from tests.factories import MemberFactory
+
+
+def _outbox(kind, object_id):
+    return Outbox.objects.get(kind=kind, object_id=object_id)
+
+
+def _channels(member):
+    return set(Delivery.objects.filter(recipient=member).values_list("channel", flat=True))
+
+
+def test_publishing_writes_one_outbox_row_in_the_same_transaction(publish):
+    post = publish()
+    row = _outbox("post.published", post.pk)
+    assert row.planned_at is None
+
+
+def test_every_post_level_gets_email_and_inbox_digest_gets_inbox_and_digest_mute_nothing(space, publish):
+    every = join(space, "all")
+    digest = join(space, "digest")
+    muted = join(space, "mute")
+    post = publish()
+
+    assert deliveries_plan(outbox_id=_outbox("post.published", post.pk).pk) == 1
+
+    assert _channels(every) == {"inbox", "email"}
+    assert _channels(digest) == {"inbox", "digest"}
+    assert _channels(muted) == set()
+    assert InboxItem.objects.filter(kind="post.new").count() == 2
+    assert _outbox("post.published", post.pk).planned_at is not None
+
+
+def test_planning_twice_creates_nothing_new(space, publish):
+    join(space, "all")
+    join(space, "digest")
+    row = _outbox("post.published", publish().pk)
+    deliveries_plan(outbox_id=row.pk)
+    Outbox.objects.filter(pk=row.pk).update(planned_at=None)  # as if the first run died before marking
+
+    assert deliveries_plan(outbox_id=row.pk) == 0
+    assert Delivery.objects.count() == 4
+    assert InboxItem.objects.count() == 2
+
+
+def test_the_author_blockers_muters_and_inactive_accounts_get_nothing(space, author, publish):
+    blocker = join(space, "all")
+    Block.objects.create(blocker=blocker, blocked=author)
+    muter = join(space, "all")
+    Mute.objects.create(muter=muter, muted=author)
+    inactive = join(space, "all", is_active=False)
+    reader = join(space, "all")
+
+    deliveries_plan(outbox_id=_outbox("post.published", publish().pk).pk)
+
+    assert set(Delivery.objects.values_list("recipient_id", flat=True)) == {reader.pk}
+    for member in (author, blocker, muter, inactive):
+        assert _channels(member) == set()
+
+
+def test_a_mentioned_member_gets_a_mention_by_inbox_and_email_even_outside_the_space(space, publish):
+    outsider = MemberFactory(display_name="Bo")
+    digest = join(space, "digest", display_name="Cy")
+    post = publish(body=f"Hi @{outsider.display_name} and @{digest.display_name}")
+    assert post.mentions.count() == 2
+
+    deliveries_plan(outbox_id=_outbox("post.published", post.pk).pk)
+
+    assert _channels(outsider) == {"inbox", "email"}
+    assert _channels(digest) == {"inbox", "email"}
+    assert set(InboxItem.objects.values_list("kind", flat=True)) == {"post.mention"}
+
+
+def test_a_reply_reaches_the_post_author_and_the_parent_comment_author_only(
+    space, author, publish, django_capture_on_commit_callbacks
+):
+    post = publish()
+    parent_author = join(space, "mute")
+    replier = join(space, "all")
+    bystander = join(space, "all")
+    with django_capture_on_commit_callbacks(execute=False):
+        parent = comment_create(author=parent_author, post=post, body="First!")
+        reply = comment_create(author=replier, post=post, body="Second", parent=parent)
+
+    deliveries_plan(outbox_id=_outbox("comment.created", reply.pk).pk)
+
+    assert _channels(author) == {"inbox", "email"}
+    assert _channels(parent_author) == {"inbox", "email"}
+    assert _channels(replier) == set()
+    assert _channels(bystander) == set()
+    assert set(InboxItem.objects.values_list("kind", flat=True)) == {"comment.reply"}
+
+
+def test_a_missing_outbox_row_plans_nothing(db):
+    assert deliveries_plan(outbox_id=987654) == 0
+
+
+def _planning_queries(space, publish, django_assert_num_queries, recipients):
+    for _ in range(recipients):
+        join(space, "all")
+    row = _outbox("post.published", publish().pk)
+    # 1 outbox row, 2 post with space and author, then one batch:
+    #   savepoint, outbox lock, recipients, existing deliveries, inbox insert, delivery insert, release;
+    # then the batch query that finds no more members is skipped (short batch); 1 mark planned.
+    with django_assert_num_queries(10):
+        deliveries_plan(outbox_id=row.pk)
+
+
+def test_planning_one_recipient_costs_a_fixed_number_of_queries(space, publish, django_assert_num_queries):
+    _planning_queries(space, publish, django_assert_num_queries, 1)
+
+
+def test_planning_fifty_recipients_costs_the_same_queries(space, publish, django_assert_num_queries):
+    _planning_queries(space, publish, django_assert_num_queries, 50)
+    assert Delivery.objects.filter(channel="email").count() == 50
+
+
+def test_small_batches_walk_every_member_once(space, publish):
+    members = [join(space, "all") for _ in range(7)]
+    deliveries_plan(outbox_id=_outbox("post.published", publish().pk).pk, batch_size=3)
+    assert Delivery.objects.filter(channel="email").count() == len(members)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_planners_at_once_create_each_delivery_once(space, publish):
+    for _ in range(20):
+        join(space, "all")
+    row = _outbox("post.published", publish().pk)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def plan():
+        try:
+            barrier.wait()
+            deliveries_plan(outbox_id=row.pk, batch_size=5)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=plan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Delivery.objects.count() == 40
+    assert InboxItem.objects.count() == 20

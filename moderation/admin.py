@@ -1,1 +1,48 @@
-# Models arrive with this app's issue; the admin registrations live beside them here.
+from django.contrib import admin
+
+from moderation.models import ModerationAction, Report, ReviewItem
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    extra = 0
+    can_delete = False
+    raw_id_fields = ["reporter"]
+    readonly_fields = ["reporter", "reason", "details", "created_at", "outcome", "decided_at"]
+    fields = readonly_fields
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reason", "priority", "report_count", "status", "due_at", "claimed_by"]
+    list_filter = ["status", "reason", "kind"]
+    list_select_related = ["claimed_by"]
+    raw_id_fields = ["space", "snapshot_author", "claimed_by"]
+    readonly_fields = ["created_at", "decided_at", "decision"]
+    inlines = [ReportInline]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reporter", "reason", "created_at", "outcome"]
+    list_filter = ["reason", "outcome", "kind"]
+    list_select_related = ["reporter"]
+    raw_id_fields = ["reporter", "review_item"]
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log is read-only here too."""
+
+    list_display = ["created_at", "action", "kind", "object_id", "moderator", "rule"]
+    list_filter = ["action", "kind"]
+    list_select_related = ["moderator"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,46 @@
+"""Content-side operations that moderation calls (content never imports moderation, DESIGN.md).
+
+Changing a status keeps the counters right: Space.post_count counts published, not deleted posts and
+Post.comment_count published, not deleted comments. Each change is a conditional UPDATE on the old
+status, so two moderators acting at once move a counter only once. Search needs no re-index: it
+filters by the visibility selectors at query time.
+"""
+
+from django.db import transaction
+from django.db.models import F
+
+from content.models import Comment, ContentStatus, Event, Post, Space
+from members.models import Member
+
+Target = Post | Comment | Event
+
+
+def content_set_status(*, target: Target, status: str, by: Member) -> bool:
+    """Set a post's, comment's or event's status (published, pending_review, hidden, removed).
+    Returns False when it already had that status. `by` is the moderator (the audit log is moderation's)."""
+    if status not in ContentStatus.values:
+        raise ValueError(f"unknown status {status!r}")
+    model = type(target)
+    with transaction.atomic():
+        current = (
+            model.objects.select_for_update().filter(pk=target.pk).values("status", "deleted_at").first()
+        )
+        if current is None or current["status"] == status:
+            return False
+        model.objects.filter(pk=target.pk, status=current["status"]).update(status=status)
+        was_live = current["status"] == ContentStatus.PUBLISHED and current["deleted_at"] is None
+        is_live = status == ContentStatus.PUBLISHED and current["deleted_at"] is None
+        step = int(is_live) - int(was_live)
+        if isinstance(target, Post) and step:
+            _step(Space.objects.filter(pk=target.space_id), "post_count", step)
+        elif isinstance(target, Comment) and step:
+            _step(Post.objects.filter(pk=target.post_id), "comment_count", step)
+    target.status = status
+    return True
+
+
+def _step(rows, field: str, step: int) -> None:
+    if step > 0:
+        rows.update(**{field: F(field) + 1})
+    else:
+        rows.filter(**{f"{field}__gt": 0}).update(**{field: F(field) - 1})

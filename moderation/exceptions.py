@@ -1,0 +1,39 @@
+"""Moderation's domain errors: content's ContentError family, so views and the API treat them alike."""
+
+from django.utils.translation import gettext_lazy as _
+
+from content.exceptions import ContentError, NotAllowed, NotFound
+
+
+class ClaimedByOther(ContentError):
+    code = "claimed"
+    status = 409
+    default_message = _("Another moderator is handling this item.")
+
+
+class AlreadyDecided(ContentError):
+    code = "decided"
+    status = 409
+    default_message = _("This item has already been decided.")
+
+
+class ReportLimitReached(ContentError):
+    code = "report_limit"
+    status = 429
+    default_message = _("You have sent many reports today. Please try again tomorrow.")
+
+
+class ActionNotPossible(ContentError):
+    code = "action_not_possible"
+    status = 400
+    default_message = _("This action does not apply to this item.")
+
+
+__all__ = [
+    "ActionNotPossible",
+    "AlreadyDecided",
+    "ClaimedByOther",
+    "NotAllowed",
+    "NotFound",
+    "ReportLimitReached",
+]

@@ -1,0 +1,329 @@
+"""Writes for moderation: filing a report, claiming a review item, deciding it (LEGAL L17–L19).
+
+Every service checks permission itself, owns its transaction and writes the audit entry; the pages and
+the admin only call these.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from community.ratelimit import window_hit
+from content.exceptions import ContentError, NotAllowed, NotFound
+from content.models import Comment, ContentStatus, Event, InboxItem, Post
+from content.selectors.visibility import is_space_moderator
+from content.services.moderation import content_set_status
+from members.models import Member
+from members.selectors import member_is_moderator
+from moderation import clock
+from moderation.exceptions import ActionNotPossible, AlreadyDecided, ClaimedByOther, ReportLimitReached
+from moderation.models import (
+    ActionKind,
+    ModerationAction,
+    Report,
+    ReportOutcome,
+    ReportReason,
+    ReviewItem,
+    ReviewStatus,
+    TargetKind,
+)
+from moderation.selectors import Target, target_get, target_load
+
+DETAILS_MAX = 2000
+REASON_MAX = 5000
+RULE_MAX = 200
+# Actions that restrict the author: the reports behind them are upheld and the author gets a
+# statement of reasons (L18). The others dismiss the reports.
+RESTRICTING = {ActionKind.HIDE, ActionKind.REMOVE, ActionKind.WARN}
+CONTENT_STATUS_FOR = {
+    ActionKind.HIDE: ContentStatus.HIDDEN,
+    ActionKind.REMOVE: ContentStatus.REMOVED,
+}
+
+
+def target_url(*, kind: str, target: Target) -> str:
+    if kind == TargetKind.POST:
+        return reverse("content:post_detail", args=[target.pk])
+    if kind == TargetKind.COMMENT:
+        return reverse("content:post_detail", args=[target.post_id]) + f"#comment-{target.pk}"
+    if kind == TargetKind.EVENT:
+        return reverse("content:event_detail", args=[target.pk])
+    return reverse("members:profile", args=[target.pk])
+
+
+def _snapshot(*, kind: str, target: Target) -> dict:
+    if isinstance(target, Post):
+        return {
+            "snapshot_title": target.title,
+            "snapshot_body": target.body,
+            "snapshot_author": target.author,
+        }
+    if isinstance(target, Comment):
+        return {"snapshot_title": "", "snapshot_body": target.body, "snapshot_author": target.author}
+    if isinstance(target, Event):
+        return {
+            "snapshot_title": target.title,
+            "snapshot_body": target.description,
+            "snapshot_author": target.organiser,
+        }
+    return {"snapshot_title": target.display_name, "snapshot_body": target.bio, "snapshot_author": target}
+
+
+def _space_id(target: Target) -> int | None:
+    if isinstance(target, Post | Event):
+        return target.space_id
+    if isinstance(target, Comment):
+        return target.post.space_id
+    return None
+
+
+def _inbox(*, recipient: Member, kind: str, url: str, data: dict, text: str, actor: Member | None = None):
+    """The inbox renders from kind + data; `text`, written in the recipient's language, is the fallback
+    until content's inbox knows this kind's sentence."""
+    InboxItem.objects.create(
+        recipient=recipient, kind=kind, actor=actor, url=url, data={**data, "text": text}
+    )
+
+
+def review_item_open(*, kind: str, object_id: int, target: Target, reason: str, now: datetime) -> ReviewItem:
+    """The open review item of a target, locked for this transaction; created (with the snapshot of the
+    content as it is now) when there is none. A more serious reason tightens the clock."""
+    open_items = ReviewItem.objects.select_for_update().filter(kind=kind, object_id=object_id)
+    open_items = open_items.exclude(status=ReviewStatus.DECIDED)
+    item = open_items.first()
+    if item is None:
+        try:
+            with transaction.atomic():
+                return ReviewItem.objects.create(
+                    kind=kind,
+                    object_id=object_id,
+                    space_id=_space_id(target),
+                    reason=reason,
+                    created_at=now,
+                    triage_due_at=now + clock.triage_time(),
+                    due_at=now + clock.response_time(reason),
+                    **_snapshot(kind=kind, target=target),
+                )
+        except IntegrityError:  # another report on the same target created it a moment ago
+            item = open_items.get()
+    if clock.more_serious(reason, item.reason) != item.reason:
+        item.reason = reason
+        item.due_at = min(item.due_at, now + clock.response_time(reason))
+        item.save(update_fields=["reason", "due_at"])
+    return item
+
+
+def review_item_reprioritise(*, item: ReviewItem) -> ReviewItem:
+    """Priority = the most serious reason's weight + each open reporter's weight (trust level and
+    track record of upheld vs dismissed reports). Two queries whatever the number of reporters."""
+    open_reports = list(
+        item.reports.filter(outcome__isnull=True).values("reason", "reporter_id", "reporter__trust_level")
+    )
+    reporter_ids = [row["reporter_id"] for row in open_reports]
+    history: dict[int, dict[str, int]] = {pk: {} for pk in reporter_ids}
+    for row in (
+        Report.objects.filter(reporter_id__in=reporter_ids, outcome__isnull=False)
+        .values("reporter_id", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        history[row["reporter_id"]][row["outcome"]] = row["n"]
+    severity = max((clock.SEVERITY.get(row["reason"], 0) for row in open_reports), default=0)
+    weights = sum(
+        clock.reporter_weight(
+            trust_level=row["reporter__trust_level"],
+            upheld=history[row["reporter_id"]].get(ReportOutcome.UPHELD, 0),
+            dismissed=history[row["reporter_id"]].get(ReportOutcome.DISMISSED, 0),
+        )
+        for row in open_reports
+    )
+    item.priority = severity + weights
+    item.report_count = len(open_reports)
+    item.save(update_fields=["priority", "report_count"])
+    return item
+
+
+def report_file(*, reporter: Member, kind: str, object_id: int, reason: str, details: str = "") -> Report:
+    """L17: a member reports a post, comment, event or profile and gets a receipt. A second report of
+    the same target while the first is open returns the first (idempotent)."""
+    if not reporter.is_authenticated or not reporter.is_active:
+        raise NotAllowed()
+    if kind not in TargetKind.values:
+        raise NotFound()
+    if reason not in ReportReason.values:
+        raise ContentError(_("Please choose a reason."))
+    details = (details or "").strip()
+    if len(details) > DETAILS_MAX:
+        raise ContentError(
+            _("The details can be at most %(max)d characters (they have %(len)d).")
+            % {"max": DETAILS_MAX, "len": len(details)}
+        )
+    target = target_get(viewer=reporter, kind=kind, object_id=object_id)
+    if kind == TargetKind.MEMBER and target.pk == reporter.pk:
+        raise ContentError(_("You cannot report yourself."))
+    open_report = Report.objects.filter(
+        reporter=reporter, kind=kind, object_id=object_id, outcome__isnull=True
+    )
+    existing = open_report.first()
+    if existing is not None:
+        return existing
+    window = window_hit(limit=clock.reports_per_day(), key=f"moderation.report:{reporter.pk}")
+    if not window.allowed:
+        raise ReportLimitReached(retry_at=window.retry_at)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            item = review_item_open(kind=kind, object_id=object_id, target=target, reason=reason, now=now)
+            report = Report.objects.create(
+                reporter=reporter,
+                kind=kind,
+                object_id=object_id,
+                review_item=item,
+                reason=reason,
+                details=details,
+            )
+            review_item_reprioritise(item=item)
+            with translation.override(reporter.language):
+                text = _(
+                    "Thank you: we received your report (%(reason)s) and will tell you what we decide."
+                ) % {"reason": ReportReason(reason).label}
+            _inbox(
+                recipient=reporter,
+                kind="report.received",
+                url=target_url(kind=kind, target=target),
+                data={"report_id": report.pk, "target_kind": kind, "object_id": object_id, "reason": reason},
+                text=text,
+            )
+    except IntegrityError:  # the same reporter's double click raced this one: theirs stands
+        existing = open_report.first()
+        if existing is None:
+            raise
+        return existing
+    return report
+
+
+def can_moderate_item(*, member: Member, item: ReviewItem) -> bool:
+    if member_is_moderator(member=member):
+        return True
+    return item.space is not None and is_space_moderator(member=member, space=item.space)
+
+
+def _holder_error(item: ReviewItem) -> ClaimedByOther:
+    name = item.claimed_by.display_name if item.claimed_by else "?"
+    return ClaimedByOther(_("%(name)s is already handling this item.") % {"name": name})
+
+
+def review_item_claim(*, item: ReviewItem, by: Member) -> ReviewItem:
+    """Take an item for a while. One conditional UPDATE decides between two moderators clicking at
+    once: exactly one row changes, the other moderator is told who has it. Claiming your own item
+    again extends the claim."""
+    if not can_moderate_item(member=by, item=item):
+        raise NotAllowed()
+    now = timezone.now()
+    claimable = (
+        Q(status=ReviewStatus.OPEN)
+        | Q(status=ReviewStatus.CLAIMED, claim_expires_at__lt=now)
+        | Q(status=ReviewStatus.CLAIMED, claimed_by_id=by.pk)
+    )
+    updated = ReviewItem.objects.filter(claimable, pk=item.pk).update(
+        status=ReviewStatus.CLAIMED, claimed_by=by, claim_expires_at=now + clock.claim_time()
+    )
+    item.refresh_from_db(fields=["status", "claimed_by", "claim_expires_at"])
+    if updated == 1:
+        return item
+    if item.status == ReviewStatus.DECIDED:
+        raise AlreadyDecided()
+    raise _holder_error(item)
+
+
+def review_item_decide(*, item: ReviewItem, by: Member, action: str, reason: str, rule: str) -> bool:
+    """Decide an item: log the action, change the content, settle the reports, tell the author why
+    (L18) and each reporter the outcome (L17). Returns False when the item was already decided."""
+    if not can_moderate_item(member=by, item=item):
+        raise NotAllowed()
+    if action not in ActionKind.values:
+        raise ActionNotPossible()
+    reason, rule = (reason or "").strip(), (rule or "").strip()
+    if not reason:
+        raise ContentError(_("Please write the reason the author will read."))
+    if not rule:
+        raise ContentError(_("Please name the community rule."))
+    if len(reason) > REASON_MAX or len(rule) > RULE_MAX:
+        raise ContentError(_("The reason or the rule is too long."))
+    if item.kind == TargetKind.MEMBER and action in CONTENT_STATUS_FOR:
+        raise ActionNotPossible(_("A profile cannot be hidden or removed here; warn the member instead."))
+    target = target_load(kind=item.kind, object_id=item.object_id)
+    now = timezone.now()
+    with transaction.atomic():
+        free = ~Q(status=ReviewStatus.CLAIMED) | Q(claimed_by_id=by.pk) | Q(claim_expires_at__lt=now)
+        updated = (
+            ReviewItem.objects.filter(free, pk=item.pk)
+            .exclude(status=ReviewStatus.DECIDED)
+            .update(status=ReviewStatus.DECIDED, decided_at=now, decision=action, claimed_by=by)
+        )
+        if not updated:
+            item.refresh_from_db()
+            if item.status == ReviewStatus.DECIDED:
+                return False
+            raise _holder_error(item)
+        ModerationAction.objects.create(
+            review_item=item,
+            moderator=by,
+            action=action,
+            kind=item.kind,
+            object_id=item.object_id,
+            target_author_id=item.snapshot_author_id,
+            reason=reason,
+            rule=rule,
+        )
+        if target is not None and item.kind != TargetKind.MEMBER:
+            if action in CONTENT_STATUS_FOR:
+                content_set_status(target=target, status=CONTENT_STATUS_FOR[action], by=by)
+            elif action == ActionKind.APPROVE and target.status != ContentStatus.REMOVED:
+                content_set_status(target=target, status=ContentStatus.PUBLISHED, by=by)
+        outcome = ReportOutcome.UPHELD if action in RESTRICTING else ReportOutcome.DISMISSED
+        reports = list(item.reports.filter(outcome__isnull=True).select_related("reporter"))
+        Report.objects.filter(pk__in=[r.pk for r in reports]).update(outcome=outcome, decided_at=now)
+        _notify(item=item, by=by, action=action, reason=reason, rule=rule, outcome=outcome, reports=reports)
+    item.refresh_from_db()
+    return True
+
+
+def _notify(*, item, by, action, reason, rule, outcome, reports) -> None:
+    data = {"review_item_id": item.pk, "target_kind": item.kind, "object_id": item.object_id}
+    author = item.snapshot_author
+    if action in RESTRICTING and author is not None and author.is_active:
+        with translation.override(author.language):
+            text = _(
+                "A moderator acted on your %(kind)s (%(action)s). Reason: %(reason)s Rule: %(rule)s. "
+                "You can appeal this decision within six months."
+            ) % {
+                "kind": TargetKind(item.kind).label,
+                "action": ActionKind(action).label,
+                "reason": reason,
+                "rule": rule,
+            }
+        _inbox(
+            recipient=author,
+            kind="moderation.notice",
+            url="",
+            data={**data, "action": action, "reason": reason, "rule": rule},
+            text=text,
+        )
+    for report in reports:
+        with translation.override(report.reporter.language):
+            if outcome == ReportOutcome.UPHELD:
+                text = _("Your report was upheld: a moderator acted on it. Thank you.")
+            else:
+                text = _("Your report was reviewed; the moderators found no breach of the rules.")
+        _inbox(
+            recipient=report.reporter,
+            kind="report.outcome",
+            url="",
+            data={**data, "report_id": report.pk, "outcome": outcome},
+            text=text,
+        )

@@ -1,9 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from privacy.models import ConsentEntry, PolicyDocument, PolicyVersion
+from privacy.models import (
+    ConsentEntry,
+    LegalHold,
+    PolicyDocument,
+    PolicyVersion,
+    RetentionCategory,
+    RetentionRun,
+)
 from privacy.services import policy_version_publish
 
 
@@ -88,3 +96,54 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             % {"count": published},
             messages.SUCCESS,
         )
+
+
+class RetentionCategoryForm(forms.ModelForm):
+    class Meta:
+        model = RetentionCategory
+        fields = ["label", "description", "keep_days", "action"]
+
+    def clean_keep_days(self):
+        keep_days = self.cleaned_data.get("keep_days")
+        floor = self.instance.floor_days
+        # LEGAL L11: the keep-period may be lengthened or shortened, never below the legal floor.
+        if keep_days is not None and keep_days < floor:
+            raise forms.ValidationError(
+                _("The law requires keeping this at least %(floor)d days."), params={"floor": floor}
+            )
+        return keep_days
+
+
+@admin.register(RetentionCategory)
+class RetentionCategoryAdmin(admin.ModelAdmin):
+    form = RetentionCategoryForm
+    list_display = ["label", "key", "keep_days", "floor_days", "action", "legal_basis"]
+    readonly_fields = ["key", "floor_days", "legal_basis"]
+
+    def has_add_permission(self, request) -> bool:
+        # Categories come from the law's table (a migration); code registers handlers against their keys.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    list_display = ["category", "member_id_held", "object_id", "reason", "until", "created_at", "created_by"]
+    list_filter = ["category"]
+    list_select_related = ["category", "created_by"]
+    readonly_fields = ["created_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "category", "action", "cutoff", "rows_affected", "rows_held", "finished_at"]
+    list_filter = ["category", "action"]
+    list_select_related = ["category"]
+    date_hierarchy = "started_at"

@@ -1,0 +1,232 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from content.models import InboxItem, Post, PostRevision
+from members.models import Member
+from privacy.admin import RetentionCategoryForm
+from privacy.models import LegalHold, RetentionCategory, RetentionRun
+from privacy.retention import retention_apply, retention_apply_category
+from privacy.tasks import apply_retention
+from tests.factories import CommentFactory, EventFactory, MemberFactory, PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(days: int):
+    return timezone.now() - timedelta(days=days)
+
+
+def category(key: str) -> RetentionCategory:
+    return RetentionCategory.objects.get(key=key)
+
+
+def inbox_item(member, *, age_days: int) -> InboxItem:
+    item = InboxItem.objects.create(recipient=member, kind="reply", url="/x", data={"title": "Hi"})
+    InboxItem.objects.filter(pk=item.pk).update(created_at=days_ago(age_days))
+    return item
+
+
+def deleted_post(*, age_days: int, author=None) -> Post:
+    post = PostFactory(author=author or MemberFactory())
+    Post.objects.filter(pk=post.pk).update(deleted_at=days_ago(age_days))
+    return post
+
+
+@pytest.mark.legal("L11")
+def test_the_schedule_holds_the_law_table_with_its_floors():
+    rows = {c.key: (c.keep_days, c.floor_days) for c in RetentionCategory.objects.all()}
+    assert rows["access_logs"] == (190, 183)
+    assert rows["deleted_content_records"] == (190, 60)
+    assert rows["staff_access_logs"] == (1095, 1095)
+    assert rows["delivery_records"] == (90, 0)
+    assert rows["unverified_signups"] == (7, 0)
+    assert rows["export_archives"] == (7, 0)
+    assert rows["ban_identifiers"] == (None, 0)
+    assert len(rows) == 11
+
+
+@pytest.mark.legal("L11")
+def test_admin_form_refuses_a_keep_period_under_the_floor():
+    instance = category("access_logs")
+    form = RetentionCategoryForm(
+        data={"label": instance.label, "description": "", "keep_days": 30, "action": "delete"},
+        instance=instance,
+    )
+    assert not form.is_valid()
+    assert "183" in str(form.errors["keep_days"])
+    form = RetentionCategoryForm(
+        data={"label": instance.label, "description": "", "keep_days": 200, "action": "delete"},
+        instance=instance,
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+    assert category("access_logs").keep_days == 200
+
+
+@pytest.mark.legal("L11")
+def test_the_database_refuses_a_keep_period_under_the_floor_too():
+    with pytest.raises(IntegrityError):
+        RetentionCategory.objects.filter(key="access_logs").update(keep_days=10)
+
+
+@pytest.mark.legal("L11")
+def test_old_inbox_items_are_deleted_and_recent_ones_kept(member):
+    old = inbox_item(member, age_days=91)
+    recent = inbox_item(member, age_days=89)
+    run = retention_apply_category(category=category("delivery_records"))
+    assert not InboxItem.objects.filter(pk=old.pk).exists()
+    assert InboxItem.objects.filter(pk=recent.pk).exists()
+    assert run.rows_affected == 1
+
+
+@pytest.mark.legal("L12")
+def test_every_run_leaves_proof_without_personal_data(member):
+    inbox_item(member, age_days=100)
+    before = timezone.now()
+    run = retention_apply_category(category=category("delivery_records"))
+    assert run.category.key == "delivery_records"
+    assert run.action == "delete"
+    assert run.rows_affected == 1
+    assert before <= run.started_at <= run.finished_at
+    assert abs((run.cutoff - (before - timedelta(days=90))).total_seconds()) < 60
+    # The proof's own columns: counts, times and the category; nothing that names a person.
+    assert {f.name for f in RetentionRun._meta.concrete_fields} == {
+        "id", "category", "action", "cutoff", "rows_affected", "rows_held", "started_at", "finished_at",
+    }  # fmt: skip
+
+
+@pytest.mark.legal("L11")
+def test_a_second_run_changes_nothing(member):
+    inbox_item(member, age_days=100)
+    deleted_post(age_days=200)
+    first = {run.category.key: run.rows_affected for run in retention_apply()}
+    assert first["delivery_records"] == 1
+    assert first["deleted_content_records"] == 1
+    second = {run.category.key: run.rows_affected for run in retention_apply()}
+    assert set(second.values()) == {0}
+
+
+@pytest.mark.legal("L11")
+def test_deleted_posts_are_anonymised_after_the_keep_period_and_the_row_kept():
+    old = deleted_post(age_days=191)
+    PostRevision.objects.create(post=old, title="Old title", body="Old body")
+    young = deleted_post(age_days=100)
+    live = PostFactory()
+    retention_apply_category(category=category("deleted_content_records"))
+    old.refresh_from_db()
+    assert (old.title, old.body, old.body_html, old.body_fingerprint) == ("", "", "", "")
+    assert not PostRevision.objects.filter(post=old).exists()
+    young.refresh_from_db()
+    live.refresh_from_db()
+    assert young.body and live.body
+
+
+@pytest.mark.legal("L11")
+def test_deleted_comments_and_events_are_anonymised_too():
+    comment = CommentFactory()
+    event = EventFactory(location="Café Rouge")
+    type(comment).objects.filter(pk=comment.pk).update(deleted_at=days_ago(200))
+    type(event).objects.filter(pk=event.pk).update(deleted_at=days_ago(200))
+    retention_apply_category(category=category("deleted_content_records"))
+    comment.refresh_from_db()
+    event.refresh_from_db()
+    assert comment.body == "" and comment.body_html == ""
+    assert (event.title, event.description, event.location) == ("", "", "")
+
+
+@pytest.mark.legal("L11")
+def test_a_category_without_a_fixed_keep_period_is_not_run():
+    post = deleted_post(age_days=61)
+    RetentionCategory.objects.filter(key="deleted_content_records").update(keep_days=None)
+    assert retention_apply_category(category=category("deleted_content_records")) is None
+    post.refresh_from_db()
+    assert post.body
+
+
+@pytest.mark.legal("L11")
+def test_a_legal_hold_on_a_member_keeps_their_rows_and_is_counted(member, other_member):
+    held = deleted_post(age_days=200, author=member)
+    free = deleted_post(age_days=200, author=other_member)
+    LegalHold.objects.create(
+        category=category("deleted_content_records"), member_id_held=member.pk, reason="Court order 12/2026"
+    )
+    run = retention_apply_category(category=category("deleted_content_records"))
+    held.refresh_from_db()
+    free.refresh_from_db()
+    assert held.body and not free.body
+    assert (run.rows_affected, run.rows_held) == (1, 1)
+
+
+@pytest.mark.legal("L11")
+def test_a_hold_on_one_object_keeps_it_and_an_ended_hold_does_not():
+    held = deleted_post(age_days=200)
+    ended = deleted_post(age_days=200)
+    cat = category("deleted_content_records")
+    LegalHold.objects.create(category=cat, object_id=str(held.pk), reason="Police request")
+    LegalHold.objects.create(category=cat, object_id=str(ended.pk), reason="Closed case", until=days_ago(1))
+    retention_apply_category(category=cat)
+    held.refresh_from_db()
+    ended.refresh_from_db()
+    assert held.body and not ended.body
+
+
+@pytest.mark.legal("L11")
+def test_unverified_signups_go_through_members_own_service_after_seven_days():
+    stale = MemberFactory(verified=False)
+    fresh = MemberFactory(verified=False)
+    verified = MemberFactory()
+    Member.objects.filter(pk__in=[stale.pk, verified.pk]).update(date_joined=days_ago(8))
+    Member.objects.filter(pk=fresh.pk).update(date_joined=days_ago(6))
+    run = retention_apply_category(category=category("unverified_signups"))
+    assert run.rows_affected == 1
+    assert set(
+        Member.objects.filter(pk__in=[stale.pk, fresh.pk, verified.pk]).values_list("pk", flat=True)
+    ) == {
+        fresh.pk,
+        verified.pk,
+    }
+
+
+@pytest.mark.legal("L11")
+def test_any_hold_pauses_a_handler_that_cannot_skip_single_rows():
+    stale = MemberFactory(verified=False)
+    Member.objects.filter(pk=stale.pk).update(date_joined=days_ago(8))
+    LegalHold.objects.create(
+        category=category("unverified_signups"), member_id_held=stale.pk, reason="Fraud case"
+    )
+    run = retention_apply_category(category=category("unverified_signups"))
+    assert run.rows_affected == 0
+    assert Member.objects.filter(pk=stale.pk).exists()
+
+
+def test_work_is_done_in_batches_until_nothing_is_left(member):
+    for _ in range(5):
+        inbox_item(member, age_days=120)
+    run = retention_apply_category(category=category("delivery_records"), batch_size=2)
+    assert run.rows_affected == 5
+    assert not InboxItem.objects.exists()
+
+
+def test_anonymising_in_batches_visits_each_row_once():
+    posts = [deleted_post(age_days=200) for _ in range(5)]
+    run = retention_apply_category(category=category("deleted_content_records"), batch_size=2)
+    assert run.rows_affected == 5
+    assert not Post.objects.filter(pk__in=[p.pk for p in posts]).exclude(body="").exists()
+
+
+def test_categories_without_a_registered_handler_leave_no_run():
+    runs = retention_apply()
+    assert {run.category.key for run in runs} == {
+        "delivery_records",
+        "deleted_content_records",
+        "unverified_signups",
+    }
+
+
+def test_the_task_runs_the_engine_and_returns_the_rows_affected(member):
+    inbox_item(member, age_days=100)
+    assert apply_retention() == 1
+    assert RetentionRun.objects.filter(category__key="delivery_records").count() == 1

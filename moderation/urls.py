@@ -1,0 +1,12 @@
+from django.urls import path
+
+from moderation import views
+
+app_name = "moderation"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/claim/", views.item_claim, name="claim"),
+    path("items/<int:pk>/decide/", views.item_decide, name="decide"),
+    path("report/<str:kind>/<int:object_id>/", views.report, name="report"),
+]

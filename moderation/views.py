@@ -1,0 +1,145 @@
+"""The review queue, an item with its reports and the author's case file, claiming and deciding; and the
+report form members reach from every post, comment, event and profile."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from content.exceptions import ContentError, NotAllowed, NotFound
+from moderation.forms import DecideForm, QueueFilterForm, ReportForm
+from moderation.models import ReviewItem, TargetKind
+from moderation.selectors import (
+    QueueFilters,
+    author_case_file,
+    can_use_queue,
+    review_item_get,
+    review_item_reports,
+    review_queue,
+    target_get,
+    target_load,
+)
+from moderation.services import (
+    can_moderate_item,
+    report_file,
+    review_item_claim,
+    review_item_decide,
+    target_url,
+)
+
+QUEUE_SIZE = 100
+
+
+def moderators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-out visitors go to the login page; members who moderate nothing get the 403 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not can_use_queue(viewer=request.user):
+            return render(request, "403.html", status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+
+    return wrapper
+
+
+@moderators_only
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    filters = QueueFilters(**form.cleaned_data) if form.is_valid() else QueueFilters()
+    items = list(review_queue(viewer=request.user, filters=filters)[:QUEUE_SIZE])
+    template = "moderation/_queue_items.html" if request.htmx else "moderation/queue.html"
+    return render(request, template, {"items": items, "form": form})
+
+
+def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | None = None) -> dict:
+    target = target_load(kind=item.kind, object_id=item.object_id)
+    return {
+        "item": item,
+        "target": target,
+        "target_url": target_url(kind=item.kind, target=target) if target is not None else "",
+        "reports": review_item_reports(item=item),
+        "case": author_case_file(author=item.snapshot_author),
+        "form": form or DecideForm(),
+        "can_decide": can_moderate_item(member=request.user, item=item),
+    }
+
+
+@moderators_only
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = review_item_get(viewer=request.user, pk=pk)
+    return render(request, "moderation/item.html", _item_context(request, item))
+
+
+@require_POST
+@moderators_only
+def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    item = review_item_get(viewer=request.user, pk=pk)
+    error = None
+    try:
+        item = review_item_claim(item=item, by=request.user)
+    except NotAllowed:
+        return render(request, "403.html", status=403)
+    except ContentError as problem:
+        error = problem.message
+    if request.htmx:
+        return render(request, "moderation/_claim.html", {"item": item, "claim_error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("moderation:item", pk=item.pk)
+
+
+@require_POST
+@moderators_only
+def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = review_item_get(viewer=request.user, pk=pk)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            decided = review_item_decide(item=item, by=request.user, **form.cleaned_data)
+        except NotAllowed:
+            return render(request, "403.html", status=403)
+        except ContentError as error:
+            form.add_error(None, error.message)
+        else:
+            if decided:
+                messages.success(request, _("Decided. The author and the reporters have been told."))
+            else:
+                messages.info(request, _("This item had already been decided; nothing changed."))
+            return redirect("moderation:queue")
+    return render(request, "moderation/item.html", _item_context(request, item, form), status=400)
+
+
+@login_required
+def report(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
+    if kind not in TargetKind.values:
+        raise Http404()
+    try:
+        target = target_get(viewer=request.user, kind=kind, object_id=object_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    back = target_url(kind=kind, target=target)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_file(reporter=request.user, kind=kind, object_id=object_id, **form.cleaned_data)
+        except NotFound as error:
+            raise Http404(error.message) from error
+        except ContentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you. We received your report; your inbox will tell you what the moderators decide."),
+            )
+            return redirect(back)
+    context = {"form": form, "kind": TargetKind(kind), "target": target, "back": back}
+    return render(request, "moderation/report.html", context, status=400 if form.errors else 200)

@@ -35,6 +35,9 @@ app.conf.update(
             "task": "members.recompute_trust_levels",
             "schedule": crontab(minute=41, hour=2),
         },
+        # Delivery engine: state lives in PostgreSQL, so each run only picks up what is due.
+        "content.relay_outbox": {"task": "content.relay_outbox", "schedule": 30.0},
+        "content.dispatch_email": {"task": "content.dispatch_email", "schedule": 5.0},
     },
 )
 app.autodiscover_tasks()

@@ -1,0 +1,351 @@
+"""Sending due emails: claim a few rows with a lease, re-check each at send time (L15), take a token
+from the global send bucket, send, and mark the row in its own transaction.
+
+Exactly-once delivery to an outside mail server is impossible; the window is one message per process
+(a crash between the server's acceptance and our "sent" update). Every message's Message-ID is derived
+from the delivery id, so a resend after a crash is recognisable.
+"""
+
+import logging
+import smtplib
+import time
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from community.ratelimit import window_hit
+from content.delivery.models import Category, Channel, Delivery, DeliveryStatus
+from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
+from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
+from content.models import RSVP, Comment, ContentStatus, Post, RSVPStatus
+from members.models import Member
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+PROMOTIONAL_EVERY = timedelta(days=7)
+RATE_KEY = "delivery:email"
+
+
+class Outcome:
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    ROLLED_OVER = "rolled_over"
+    RETRY = "retry"
+    FAILED = "failed"
+    THROTTLED = "throttled"
+    GONE = "gone"
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def message_id_for(delivery_id: int) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<delivery-{delivery_id}@{domain}>"
+
+
+def deliveries_claim(*, limit: int = 50) -> list[int]:
+    """Mark up to `limit` due email rows `sending` with a lease, in one short transaction. Rows locked by
+    another dispatcher are skipped; a row whose lease ran out (its worker died) is claimable again."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(channel=Channel.EMAIL)
+            .filter(
+                Q(status=DeliveryStatus.PENDING, due_at__lte=now)
+                | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+            )
+            .order_by("due_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENDING, lease_until=now + LEASE)
+    return ids
+
+
+def _finish(delivery: Delivery, status: str, **fields) -> bool:
+    """Record the outcome only while we still hold the row (autocommit: its own transaction)."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=status, lease_until=None, **fields
+        )
+    )
+
+
+def _release(delivery_ids: list[int]) -> None:
+    Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.PENDING, lease_until=None
+    )
+
+
+def _member_zone(member: Member) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(member.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _consent_granted(member: Member) -> bool:
+    try:
+        from privacy.consents import consent_is_granted
+    except ImportError:  # not deployed yet: no consent can be shown, so no marketing (L13)
+        logger.warning("content.delivery.consent_unavailable member=%s", member.pk)
+        return False
+    return bool(consent_is_granted(member, "marketing"))
+
+
+def _cancel_reason(delivery: Delivery) -> str:
+    member = delivery.recipient
+    if not member.is_active:
+        return "account inactive"
+    if delivery.inbox_item_id and delivery.inbox_item and delivery.inbox_item.read_at:
+        return "already read in the inbox"
+    if delivery.category == Category.TRANSACTIONAL:
+        return ""
+    if email_opted_out(member_id=member.pk, category=delivery.category):
+        return "unsubscribed"
+    if delivery.category == Category.PROMOTIONAL:
+        if not _consent_granted(member):
+            return "no marketing consent"
+        recent = Delivery.objects.filter(
+            recipient_id=member.pk,
+            channel=Channel.EMAIL,
+            status=DeliveryStatus.SENT,
+            category=Category.PROMOTIONAL,
+            sent_at__gte=timezone.now() - PROMOTIONAL_EVERY,
+        )
+        if recent.exists():
+            return "one promotional email a week"
+    return ""
+
+
+def _over_budget(delivery: Delivery) -> str:
+    """Quiet hours and the daily cap, in the member's own timezone. Over budget rolls into the digest."""
+    zone = _member_zone(delivery.recipient)
+    local = timezone.now().astimezone(zone)
+    start, end = _setting("DELIVERY_QUIET_START", 22), _setting("DELIVERY_QUIET_END", 8)
+    quiet = (start <= local.hour or local.hour < end) if start > end else (start <= local.hour < end)
+    if quiet:
+        return "quiet hours"
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_today = (
+        Delivery.objects.filter(
+            recipient_id=delivery.recipient_id,
+            channel=Channel.EMAIL,
+            status=DeliveryStatus.SENT,
+            sent_at__gte=midnight,
+        )
+        .exclude(category=Category.TRANSACTIONAL)
+        .count()
+    )
+    if sent_today >= _setting("DELIVERY_DAILY_CAP", 3):
+        return "daily cap"
+    return ""
+
+
+def _take_token() -> bool:
+    """One token from the global send bucket shared by every worker; wait briefly when it is empty."""
+    limit = _setting("DELIVERY_RATE", "20/second")
+    for _attempt in range(3):
+        window = window_hit(limit=limit, key=RATE_KEY)
+        if window.allowed:
+            return True
+        wait = (window.retry_at - timezone.now()).total_seconds() if window.retry_at else 0.2
+        time.sleep(min(max(wait, 0.05), 1.0))
+    return False
+
+
+@dataclass
+class Content:
+    subject: str
+    headline: str
+    title: str
+    excerpt: str
+    url: str
+    when: datetime | None
+
+
+def _content(delivery: Delivery) -> Content | None:
+    """The message's words, or None when the thing it announces is gone (deleted, hidden, left)."""
+    mention = delivery.category == Category.MENTIONS or (
+        delivery.inbox_item is not None and delivery.inbox_item.kind == "post.mention"
+    )
+    if delivery.source_kind == POST_PUBLISHED:
+        post = Post.objects.select_related("space", "author").filter(pk=delivery.source_id).first()
+        if post is None or post.status != ContentStatus.PUBLISHED or post.deleted_at is not None:
+            return None
+        names = {"actor": post.author.display_name, "title": post.title, "space": post.space.name}
+        if mention:
+            subject = _("%(actor)s mentioned you in “%(title)s”") % names
+        else:
+            subject = _("New in %(space)s: %(title)s") % names
+        return Content(
+            subject=subject,
+            headline=subject,
+            title=post.title,
+            excerpt=Truncator(strip_tags(post.body_html)).chars(400),
+            url=reverse("content:post_detail", args=[post.pk]),
+            when=post.created_at,
+        )
+    if delivery.source_kind == COMMENT_CREATED:
+        comment = Comment.objects.select_related("post", "author").filter(pk=delivery.source_id).first()
+        if (
+            comment is None
+            or comment.status != ContentStatus.PUBLISHED
+            or comment.deleted_at is not None
+            or comment.post.status != ContentStatus.PUBLISHED
+            or comment.post.deleted_at is not None
+        ):
+            return None
+        names = {"actor": comment.author.display_name, "title": comment.post.title}
+        if delivery.category == Category.REPLIES:
+            subject = _("%(actor)s replied to you on “%(title)s”") % names
+        else:
+            subject = _("%(actor)s mentioned you in a comment on “%(title)s”") % names
+        return Content(
+            subject=subject,
+            headline=subject,
+            title=comment.post.title,
+            excerpt=Truncator(strip_tags(comment.body_html)).chars(400),
+            url=reverse("content:post_detail", args=[comment.post_id]) + f"#c{comment.pk}",
+            when=comment.created_at,
+        )
+    if delivery.source_kind == EVENT_PROMOTED:
+        rsvp = RSVP.objects.select_related("event").filter(pk=delivery.source_id).first()
+        if rsvp is None or rsvp.status != RSVPStatus.GOING or rsvp.event.deleted_at is not None:
+            return None
+        event = rsvp.event
+        subject = _("A seat opened up: you are going to “%(title)s”") % {"title": event.title}
+        return Content(
+            subject=subject,
+            headline=subject,
+            title=event.title,
+            excerpt="",
+            url=reverse("content:event_detail", args=[event.pk]),
+            when=event.starts_at,
+        )
+    return None
+
+
+def delivery_message(delivery: Delivery) -> EmailMultiAlternatives | None:
+    """The email in the recipient's language, times in their timezone, with a stable Message-ID and
+    (for all but transactional mail) a one-click unsubscribe link and the RFC 8058 headers (L14)."""
+    member = delivery.recipient
+    with translation.override(member.language), timezone.override(_member_zone(member)):
+        content = _content(delivery)
+        if content is None:
+            return None
+        transactional = delivery.category == Category.TRANSACTIONAL
+        stop_url = None if transactional else unsubscribe_url(member_id=member.pk, category=delivery.category)
+        context = {
+            "member": member,
+            "content": content,
+            "url": settings.SITE_URL + content.url,
+            "unsubscribe_url": stop_url,
+            "category_label": Category(delivery.category).label,
+            "community_name": settings.COMMUNITY_NAME,
+            "site_url": settings.SITE_URL,
+            "sender": settings.DEFAULT_FROM_EMAIL,
+        }
+        text = render_to_string("content/email/delivery.txt", context)
+        html = render_to_string("content/email/delivery.html", context)
+        subject = content.subject
+    headers = {"Message-ID": message_id_for(delivery.pk)}
+    if stop_url:
+        headers["List-Unsubscribe"] = f"<{stop_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[member.email], headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _transient(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
+
+
+def delivery_send(*, delivery_id: int) -> str:
+    """Send one claimed delivery. Returns what happened (an Outcome value)."""
+    delivery = (
+        Delivery.objects.select_related("recipient", "inbox_item")
+        .filter(pk=delivery_id, status=DeliveryStatus.SENDING)
+        .first()
+    )
+    if delivery is None:
+        return Outcome.GONE
+    reason = _cancel_reason(delivery)
+    if reason:
+        _finish(delivery, DeliveryStatus.CANCELLED, reason=reason)
+        return Outcome.CANCELLED
+    if delivery.category != Category.TRANSACTIONAL:
+        over = _over_budget(delivery)
+        if over:
+            _finish(delivery, DeliveryStatus.ROLLED_OVER, reason=over)
+            return Outcome.ROLLED_OVER
+    message = delivery_message(delivery)
+    if message is None:
+        _finish(delivery, DeliveryStatus.CANCELLED, reason="content no longer visible")
+        return Outcome.CANCELLED
+    if not _take_token():
+        _release([delivery.pk])
+        return Outcome.THROTTLED
+    attempts = delivery.attempts + 1
+    try:
+        message.send(fail_silently=False)
+    except Exception as error:
+        if not isinstance(error, smtplib.SMTPException | OSError):
+            raise
+        detail = f"{type(error).__name__}: {error}"[:200]
+        if _transient(error) and attempts < _setting("DELIVERY_MAX_ATTEMPTS", 5):
+            backoff = timedelta(seconds=60 * 2 ** (attempts - 1))
+            _finish(
+                delivery,
+                DeliveryStatus.PENDING,
+                attempts=attempts,
+                due_at=timezone.now() + backoff,
+                reason=detail,
+            )
+            logger.info("content.delivery.retry delivery=%s attempt=%s", delivery.pk, attempts)
+            return Outcome.RETRY
+        _finish(delivery, DeliveryStatus.FAILED, attempts=attempts, reason=detail)
+        logger.warning("content.delivery.failed delivery=%s reason=%s", delivery.pk, detail)
+        return Outcome.FAILED
+    _finish(
+        delivery,
+        DeliveryStatus.SENT,
+        attempts=attempts,
+        sent_at=timezone.now(),
+        message_id=message_id_for(delivery.pk),
+        reason="",
+    )
+    return Outcome.SENT
+
+
+def deliveries_dispatch(*, limit: int = 50) -> int:
+    """One dispatcher round; returns how many emails went out."""
+    ids = deliveries_claim(limit=limit)
+    sent = 0
+    for position, delivery_id in enumerate(ids):
+        outcome = delivery_send(delivery_id=delivery_id)
+        if outcome == Outcome.THROTTLED:
+            _release(ids[position:])  # the bucket is empty: leave the rest for the next round
+            break
+        sent += outcome == Outcome.SENT
+    return sent

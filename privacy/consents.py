@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from privacy.models import ConsentChannel, ConsentEntry, ConsentPurpose, PolicyKind, PolicyVersion
 
@@ -68,15 +69,14 @@ def consent_granted_member_ids(*, member_ids: Iterable[int], purpose: str) -> se
 
 def consent_latest_entries(*, member) -> dict[str, ConsentEntry]:
     """The member's current decision per purpose (purposes never decided are absent). One query."""
-    entries = (
-        ConsentEntry.objects.filter(member_id=_member_id(member))
-        .select_related("version", "version__document")
-        .order_by("purpose", "-created_at", "-id")
-    )
-    current: dict[str, ConsentEntry] = {}
-    for entry in entries:
-        current.setdefault(entry.purpose, entry)
-    return current
+    # Only the latest row per purpose is read, however long the member's history is.
+    latest = ConsentEntry.objects.filter(
+        member_id=OuterRef("member_id"), purpose=OuterRef("purpose")
+    ).order_by("-created_at", "-id")
+    entries = ConsentEntry.objects.filter(
+        member_id=_member_id(member), pk=Subquery(latest.values("pk")[:1])
+    ).select_related("version", "version__document")
+    return {entry.purpose: entry for entry in entries}
 
 
 def consent_history(*, member):
@@ -142,3 +142,17 @@ def consent_withdraw(
     return _record(
         member=member, purpose=purpose, granted=False, channel=channel, actor=actor, version=version
     )
+
+
+# What each purpose means, shown beside its switch on the privacy page.
+PURPOSE_HELP = {
+    ConsentPurpose.TERMS: _("Needed to have an account. To withdraw it, delete your account."),
+    ConsentPurpose.MARKETING: _("Occasional news about the community and its events, at most once a week."),
+    ConsentPurpose.PUBLIC_PROFILE: _("People who are not signed in can see your profile page."),
+    ConsentPurpose.RECOMMENDATIONS: _(
+        "Suggestions chosen from what you read and join. Off: the same for everyone."
+    ),
+    ConsentPurpose.SHARE_ATTENDEES: _(
+        "An event's outside organiser may receive your name when you reply to it."
+    ),
+}

@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from privacy.models import PolicyVersion, RetentionAction, RetentionCategory
+from privacy.consents import PURPOSE_HELP, consent_latest_entries
+from privacy.models import ConsentEntry, ConsentPurpose, PolicyVersion, RetentionAction, RetentionCategory
 from privacy.registry import personal_data
 
 
@@ -76,3 +77,63 @@ def privacy_notice_rows() -> list[NoticeRow]:
         if described not in row.data:
             row.data.append(described)
     return list(rows.values())
+
+
+@dataclass
+class ConsentState:
+    purpose: str
+    label: str
+    help: str
+    required: bool
+    entry: ConsentEntry | None
+
+    @property
+    def granted(self) -> bool:
+        return bool(self.entry and self.entry.granted)
+
+
+def consent_states(*, member) -> list[ConsentState]:
+    """Every purpose with the member's current decision (one query)."""
+    current = consent_latest_entries(member=member)
+    return [consent_state(purpose=p, entry=current.get(p.value)) for p in ConsentPurpose]
+
+
+def consent_state(*, purpose: str, entry) -> ConsentState:
+    purpose = ConsentPurpose(purpose)
+    return ConsentState(
+        purpose=purpose.value,
+        label=str(purpose.label),
+        help=str(PURPOSE_HELP[purpose]),
+        required=purpose == ConsentPurpose.TERMS,
+        entry=entry,
+    )
+
+
+@dataclass
+class HeldCategory:
+    label: str
+    keep: str
+    end: str
+    purposes: list[str]
+
+
+def privacy_categories_held() -> list[HeldCategory]:
+    """The categories of data the platform keeps about members, from the registry (one query)."""
+    categories = {c.key: c for c in RetentionCategory.objects.all()}
+    held: dict[str, HeldCategory] = {}
+    for entry in personal_data():
+        category = categories.get(entry.category)
+        if category is None:
+            continue
+        item = held.setdefault(
+            category.key,
+            HeldCategory(
+                label=category.label,
+                keep=retention_keep_text(category),
+                end=retention_end_text(category),
+                purposes=[],
+            ),
+        )
+        if str(entry.purpose) not in item.purposes:
+            item.purposes.append(str(entry.purpose))
+    return list(held.values())

@@ -5,6 +5,8 @@ from privacy import views
 app_name = "privacy"
 
 urlpatterns = [
+    path("", views.centre, name="centre"),
+    path("consents/<slug:purpose>/", views.consent_decide, name="consent"),
     path("policies/", views.policy_index, name="policies"),
     path("policies/<slug:kind>/", views.policy_detail, name="policy"),
     path("policies/<slug:kind>/<slug:label>/", views.policy_detail, name="policy_version"),

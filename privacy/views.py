@@ -1,10 +1,24 @@
-from django.http import Http404
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from privacy.models import PolicyKind
+from privacy.consents import OPTIONAL_PURPOSES, consent_grant, consent_history, consent_withdraw
+from privacy.models import ConsentChannel, ConsentPurpose, PolicyKind
 from privacy.rendering import policy_render
-from privacy.selectors import policy_version_get, policy_versions_published, privacy_notice_rows
+from privacy.selectors import (
+    consent_state,
+    consent_states,
+    policy_version_get,
+    policy_versions_published,
+    privacy_categories_held,
+    privacy_notice_rows,
+)
+
+HISTORY_LIMIT = 50
 
 
 def policy_index(request):
@@ -30,3 +44,45 @@ def policy_detail(request, kind: str, label: str | None = None):
         "notice_rows": privacy_notice_rows() if kind == PolicyKind.PRIVACY_POLICY else None,
     }
     return render(request, "privacy/policy.html", context)
+
+
+@login_required
+def centre(request):
+    """LEGAL L4, L6: a member's consents with one-click switches, their history, and what is kept."""
+    context = {
+        "consents": consent_states(member=request.user),
+        "history": consent_history(member=request.user)[:HISTORY_LIMIT],
+        "categories": privacy_categories_held(),
+        "kinds": PolicyKind.choices,
+    }
+    return render(request, "privacy/centre.html", context)
+
+
+@login_required
+@require_POST
+def consent_decide(request, purpose: str):
+    if purpose not in OPTIONAL_PURPOSES:
+        raise Http404
+    decision = request.POST.get("decision")
+    if decision == "grant":
+        entry = consent_grant(
+            member=request.user, purpose=purpose, channel=ConsentChannel.WEB, actor=request.user
+        )
+    elif decision == "withdraw":
+        entry = consent_withdraw(
+            member=request.user, purpose=purpose, channel=ConsentChannel.WEB, actor=request.user
+        )
+    else:
+        return HttpResponseBadRequest()
+    label = ConsentPurpose(purpose).label
+    if request.htmx:
+        current = consent_history(member=request.user).filter(purpose=purpose).first()
+        return render(
+            request, "privacy/_consent.html", {"consent": consent_state(purpose=purpose, entry=current)}
+        )
+    if entry is not None:
+        if entry.granted:
+            messages.success(request, _("You agreed to: %(purpose)s.") % {"purpose": label})
+        else:
+            messages.success(request, _("Withdrawn at once: %(purpose)s.") % {"purpose": label})
+    return redirect("privacy:centre")

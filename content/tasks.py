@@ -26,4 +26,14 @@ def dispatch_email() -> int:
     return deliveries_dispatch()
 
 
-__all__ = ["dispatch_email", "outbox_kick", "plan_deliveries", "relay_outbox"]
+@shared_task(name="content.compose_digests", ignore_result=True)
+def compose_digests() -> int:
+    from content.delivery.digest import digests_compose
+
+    composed = digests_compose()
+    if composed:
+        dispatch_email.apply_async(retry=False)
+    return composed
+
+
+__all__ = ["compose_digests", "dispatch_email", "outbox_kick", "plan_deliveries", "relay_outbox"]

@@ -10,7 +10,7 @@ import logging
 import smtplib
 import time
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -24,8 +24,10 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community.ratelimit import window_hit
+from content.delivery.digest import DIGEST
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
 from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
@@ -177,6 +179,7 @@ class Content:
     excerpt: str
     url: str
     when: datetime | None
+    items: list[tuple[str, str]] = field(default_factory=list)  # (sentence, absolute url) in a digest
 
 
 def _content(delivery: Delivery) -> Content | None:
@@ -224,6 +227,8 @@ def _content(delivery: Delivery) -> Content | None:
             url=reverse("content:post_detail", args=[comment.post_id]) + f"#c{comment.pk}",
             when=comment.created_at,
         )
+    if delivery.source_kind == DIGEST:
+        return _digest_content(delivery)
     if delivery.source_kind == EVENT_PROMOTED:
         rsvp = RSVP.objects.select_related("event").filter(pk=delivery.source_id).first()
         if rsvp is None or rsvp.status != RSVPStatus.GOING or rsvp.event.deleted_at is not None:
@@ -239,6 +244,60 @@ def _content(delivery: Delivery) -> Content | None:
             when=event.starts_at,
         )
     return None
+
+
+def _item_sentence(kind: str, names: dict) -> str:
+    if kind == "post.mention":
+        return _("%(actor)s mentioned you in “%(title)s”.") % names
+    if kind == "comment.reply":
+        return _("%(actor)s replied to you on “%(title)s”.") % names
+    return _("%(actor)s posted “%(title)s” in %(space)s.") % names
+
+
+def _digest_content(delivery: Delivery) -> Content | None:
+    """The digest's items still worth sending: unread, still visible, promotional only with consent."""
+    items = [
+        item
+        for item in Delivery.objects.filter(digest_id=delivery.pk)
+        .select_related("inbox_item__actor")
+        .order_by("id")
+        if item.inbox_item is not None and item.inbox_item.read_at is None
+    ]
+    post_ids = {item.inbox_item.data.get("post_id") for item in items}
+    visible = set(
+        Post.objects.filter(
+            pk__in=[pk for pk in post_ids if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if any(item.category == Category.PROMOTIONAL for item in items) and not _consent_granted(
+        delivery.recipient
+    ):
+        items = [item for item in items if item.category != Category.PROMOTIONAL]
+    lines = []
+    for item in items:
+        inbox = item.inbox_item
+        if inbox.data.get("post_id") not in visible:
+            continue
+        names = {
+            "actor": inbox.actor.display_name if inbox.actor else "",
+            "title": inbox.data.get("title", ""),
+            "space": inbox.data.get("space", ""),
+        }
+        lines.append((_item_sentence(inbox.kind, names), settings.SITE_URL + inbox.url))
+    if not lines:
+        return None
+    subject = ngettext("Your digest: %(count)s new item", "Your digest: %(count)s new items", len(lines)) % {
+        "count": len(lines)
+    }
+    return Content(
+        subject=subject,
+        headline=subject,
+        title="",
+        excerpt="",
+        url=reverse("content:inbox"),
+        when=None,
+        items=lines,
+    )
 
 
 def delivery_message(delivery: Delivery) -> EmailMultiAlternatives | None:
@@ -294,7 +353,7 @@ def delivery_send(*, delivery_id: int) -> str:
     if reason:
         _finish(delivery, DeliveryStatus.CANCELLED, reason=reason)
         return Outcome.CANCELLED
-    if delivery.category != Category.TRANSACTIONAL:
+    if delivery.category not in (Category.TRANSACTIONAL, Category.DIGEST):
         over = _over_budget(delivery)
         if over:
             _finish(delivery, DeliveryStatus.ROLLED_OVER, reason=over)

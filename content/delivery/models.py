@@ -72,6 +72,10 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=200, blank=True)
+    # the digest email this item went into (digest-channel items and emails rolled over by the budget)
+    digest = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="digest_items"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -92,6 +96,16 @@ class Delivery(models.Model):
             # daily cap and weekly promotional checks
             models.Index(
                 fields=["recipient", "channel", "status", "sent_at"], name="delivery_recipient_sent"
+            ),
+            # the digest composer: items still waiting for a digest
+            models.Index(
+                fields=["recipient", "id"],
+                condition=models.Q(digest__isnull=True)
+                & (
+                    models.Q(channel="digest", status="pending")
+                    | models.Q(channel="email", status="rolled_over")
+                ),
+                name="delivery_digest_waiting",
             ),
         ]
 

@@ -109,9 +109,9 @@ def _planning_queries(space, publish, django_assert_num_queries, recipients):
     for _ in range(recipients):
         join(space, "all")
     row = _outbox("post.published", publish().pk)
-    # 1 outbox row, 2 post with space and author, then one batch:
-    #   savepoint, outbox lock, recipients, existing deliveries, inbox insert, delivery insert, release;
-    # then the batch query that finds no more members is skipped (short batch); 1 mark planned.
+    # outbox row; post with space and author; one batch in its own transaction: savepoint, outbox
+    # lock, recipients, existing deliveries, inbox items insert, deliveries insert, release (a short
+    # batch ends the walk); outbox marked planned.
     with django_assert_num_queries(10):
         deliveries_plan(outbox_id=row.pk)
 

@@ -1,0 +1,95 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from content.delivery.digest import digests_compose
+from content.delivery.dispatcher import deliveries_dispatch
+from content.delivery.models import Delivery, Outbox
+from content.delivery.planner import deliveries_plan
+from tests.delivery.conftest import join
+
+# Shanghai (the factories' timezone) is UTC+8
+SEVEN_LOCAL = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 07:00 on 1 December
+EIGHT_LOCAL = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)  # 08:05
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(datetime(2026, 11, 30, 2, 0, tzinfo=UTC), tick=True) as traveller:
+        yield traveller
+
+
+def _plan(post):
+    deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
+
+
+def test_a_digest_member_gets_one_email_at_their_local_morning(space, publish, clock):
+    reader = join(space, "digest")
+    _plan(publish(title="Garden day"))
+    _plan(publish(title="Book swap", body="Bring a book."))
+    assert deliveries_dispatch() == 0  # nothing by email on the spot
+
+    clock.move_to(SEVEN_LOCAL)
+    assert digests_compose() == 0
+    clock.move_to(EIGHT_LOCAL)
+    assert digests_compose() == 1
+    assert digests_compose() == 0  # one digest a day, however often the composer runs
+    assert deliveries_dispatch() == 1
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [reader.email]
+    assert message.subject == "Your digest: 2 new items"
+    assert "Garden day" in message.body and "Book swap" in message.body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_emails_held_back_by_quiet_hours_arrive_in_the_next_digest(space, publish, clock):
+    join(space, "all")
+    clock.move_to(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # 23:00 local
+    _plan(publish(title="Late news"))
+    deliveries_dispatch()
+    assert mail.outbox == []
+
+    clock.move_to(EIGHT_LOCAL)
+    digests_compose()
+    deliveries_dispatch()
+    assert [m.subject for m in mail.outbox] == ["Your digest: 1 new item"]
+    assert "Late news" in mail.outbox[0].body
+
+
+def test_items_read_in_the_inbox_are_left_out_and_an_all_read_digest_is_not_sent(space, publish, clock):
+    reader = join(space, "digest")
+    _plan(publish())
+    Delivery.objects.get(recipient=reader, channel="digest").inbox_item.__class__.objects.update(
+        read_at=timezone.now()
+    )
+    clock.move_to(EIGHT_LOCAL)
+    digests_compose()
+    deliveries_dispatch()
+    assert mail.outbox == []
+    digest = Delivery.objects.get(recipient=reader, source_kind="digest")
+    assert digest.status == "cancelled"
+
+
+def test_items_arriving_after_the_digest_went_out_wait_for_tomorrow(space, publish, clock):
+    reader = join(space, "digest")
+    _plan(publish(title="First"))
+    clock.move_to(EIGHT_LOCAL)
+    digests_compose()
+    deliveries_dispatch()
+    _plan(publish(title="Second", body="Later that morning."))
+    clock.shift(timedelta(minutes=15))
+    digests_compose()
+    deliveries_dispatch()
+    assert len(mail.outbox) == 1
+    second = Delivery.objects.get(recipient=reader, channel="digest", digest__isnull=True)
+    assert second.status == "pending"
+
+    clock.shift(timedelta(days=1))
+    digests_compose()
+    deliveries_dispatch()
+    assert len(mail.outbox) == 2 and "Second" in mail.outbox[1].body

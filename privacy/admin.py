@@ -101,7 +101,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 class RetentionCategoryForm(forms.ModelForm):
     class Meta:
         model = RetentionCategory
-        fields = ["label", "description", "keep_days", "action"]
+        fields = ["label", "description", "keep_days", "counted_from", "action"]
 
     def clean_keep_days(self):
         keep_days = self.cleaned_data.get("keep_days")
@@ -117,7 +117,7 @@ class RetentionCategoryForm(forms.ModelForm):
 @admin.register(RetentionCategory)
 class RetentionCategoryAdmin(admin.ModelAdmin):
     form = RetentionCategoryForm
-    list_display = ["label", "key", "keep_days", "floor_days", "action", "legal_basis"]
+    list_display = ["label", "key", "keep_days", "counted_from", "floor_days", "action", "legal_basis"]
     readonly_fields = ["key", "floor_days", "legal_basis"]
 
     def has_add_permission(self, request) -> bool:

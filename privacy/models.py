@@ -146,6 +146,12 @@ class RetentionAction(models.TextChoices):
     ANONYMIZE = "anonymize", _("Anonymise")
 
 
+class RetentionStart(models.TextChoices):
+    RECORDED = "recorded", _("when it was recorded")
+    DELETED = "deleted", _("when it was deleted")
+    ACCOUNT_END = "account_end", _("when the account is closed")
+
+
 class RetentionCategory(models.Model):
     """LEGAL L11: one row per category of personal data. keep_days is editable, never below floor_days."""
 
@@ -157,6 +163,9 @@ class RetentionCategory(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty: kept while the account or the ban lasts."),
+    )
+    counted_from = models.CharField(
+        _("counted from"), max_length=12, choices=RetentionStart.choices, default=RetentionStart.RECORDED
     )
     floor_days = models.PositiveIntegerField(_("legal floor (days)"), default=0)
     legal_basis = models.CharField(_("legal basis"), max_length=120, blank=True)

@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import QuerySet
 from django.utils.functional import Promise
+from django.utils.translation import gettext_noop
 
 # The L11 table's categories; the seed migration creates one RetentionCategory row for each key.
 CATEGORIES = (
@@ -29,6 +30,21 @@ CATEGORIES = (
     "unverified_signups",
     "ban_identifiers",
 )
+
+# The seeded labels (marked for translation); an operator's own wording in the admin is shown as written.
+CATEGORY_LABELS = {
+    "access_logs": gettext_noop("Access and security logs"),
+    "deleted_content_records": gettext_noop("Records of deleted posts and comments"),
+    "moderation_records": gettext_noop("Moderation actions and reports"),
+    "consent_ledger": gettext_noop("Consent records"),
+    "request_cases": gettext_noop("Data-subject requests"),
+    "staff_access_logs": gettext_noop("Staff access to personal data"),
+    "delivery_records": gettext_noop("Delivery records"),
+    "export_archives": gettext_noop("Export archives"),
+    "deleted_accounts": gettext_noop("Account and profile"),
+    "unverified_signups": gettext_noop("Unverified signups"),
+    "ban_identifiers": gettext_noop("Ban identifiers"),
+}
 
 
 class RegistryError(ValueError):

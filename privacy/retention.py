@@ -4,6 +4,10 @@ For each category of the schedule, the registered handlers name what has passed 
 engine deletes or anonymises it in batches of ids (each batch its own short transaction, so a large
 backlog never holds locks for long), skips whatever is under a legal hold, and writes a RetentionRun
 with counts and times only. Running it twice changes nothing the second time.
+
+The cutoff is always now - keep_days; each handler applies it to the moment its category counts from
+(RetentionCategory.counted_from): created_at for delivery records, deleted_at for deleted posts, the
+account's closing for the consent ledger.
 """
 
 import logging

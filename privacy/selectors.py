@@ -7,8 +7,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from privacy.consents import PURPOSE_HELP, consent_latest_entries
-from privacy.models import ConsentEntry, ConsentPurpose, PolicyVersion, RetentionAction, RetentionCategory
-from privacy.registry import personal_data
+from privacy.models import (
+    ConsentEntry,
+    ConsentPurpose,
+    PolicyVersion,
+    RetentionAction,
+    RetentionCategory,
+    RetentionStart,
+)
+from privacy.registry import CATEGORY_LABELS, personal_data
 
 
 def policy_versions_published(*, kind: str) -> QuerySet[PolicyVersion]:
@@ -28,15 +35,39 @@ def policy_version_get(*, kind: str, label: str | None = None) -> PolicyVersion 
     return versions.order_by("-published_at", "-id").first()
 
 
+def category_label(category: RetentionCategory) -> str:
+    if category.label == CATEGORY_LABELS.get(category.key):
+        return _(category.label)
+    return category.label
+
+
+def field_label(model, name: str) -> str | None:
+    """A field's translated verbose name, or None when the model gave it none (a bare column name
+    such as "body fingerprint" would mean nothing to a reader, and could not be translated)."""
+    field = model._meta.get_field(name)
+    if field.verbose_name == name.replace("_", " "):
+        return None
+    return str(field.verbose_name)
+
+
 def retention_keep_text(category: RetentionCategory) -> str:
-    if category.keep_days is None:
+    days = category.keep_days
+    if days is None:
         return _("As long as the account or the ban lasts")
-    return ngettext("%(days)d day", "%(days)d days", category.keep_days) % {"days": category.keep_days}
+    if category.counted_from == RetentionStart.DELETED:
+        return ngettext("%(days)d day after deletion", "%(days)d days after deletion", days) % {"days": days}
+    if category.counted_from == RetentionStart.ACCOUNT_END:
+        return ngettext(
+            "While the account exists, then %(days)d day",
+            "While the account exists, then %(days)d days",
+            days,
+        ) % {"days": days}
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
 
 
 def retention_end_text(category: RetentionCategory) -> str:
     if category.action == RetentionAction.ANONYMIZE:
-        return _("Anonymised: the text and the link to you are removed")
+        return _("Anonymised: the text is removed, an empty record remains")
     return _("Deleted")
 
 
@@ -60,17 +91,16 @@ def privacy_notice_rows() -> list[NoticeRow]:
             continue
         purpose = str(entry.purpose)
         model = entry.model_class
-        names = [str(model._meta.get_field(f).verbose_name) for f in entry.fields]
-        described = _("%(model)s: %(fields)s") % {
-            "model": model._meta.verbose_name,
-            "fields": ", ".join(names),
-        }
+        names = [label for label in (field_label(model, f) for f in entry.fields) if label]
+        described = str(model._meta.verbose_name)
+        if names:
+            described = _("%(model)s: %(fields)s") % {"model": described, "fields": ", ".join(names)}
         row = rows.get((category.key, purpose))
         if row is None:
             row = rows[(category.key, purpose)] = NoticeRow(
                 purpose=purpose,
                 data=[],
-                category=category.label,
+                category=category_label(category),
                 keep=retention_keep_text(category),
                 end=retention_end_text(category),
             )
@@ -128,7 +158,7 @@ def privacy_categories_held() -> list[HeldCategory]:
         item = held.setdefault(
             category.key,
             HeldCategory(
-                label=category.label,
+                label=category_label(category),
                 keep=retention_keep_text(category),
                 end=retention_end_text(category),
                 purposes=[],

@@ -52,13 +52,25 @@ def test_the_schedule_holds_the_law_table_with_its_floors():
 def test_admin_form_refuses_a_keep_period_under_the_floor():
     instance = category("access_logs")
     form = RetentionCategoryForm(
-        data={"label": instance.label, "description": "", "keep_days": 30, "action": "delete"},
+        data={
+            "label": instance.label,
+            "description": "",
+            "keep_days": 30,
+            "counted_from": "recorded",
+            "action": "delete",
+        },
         instance=instance,
     )
     assert not form.is_valid()
     assert "183" in str(form.errors["keep_days"])
     form = RetentionCategoryForm(
-        data={"label": instance.label, "description": "", "keep_days": 200, "action": "delete"},
+        data={
+            "label": instance.label,
+            "description": "",
+            "keep_days": 200,
+            "counted_from": "recorded",
+            "action": "delete",
+        },
         instance=instance,
     )
     assert form.is_valid(), form.errors

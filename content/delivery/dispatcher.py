@@ -397,7 +397,7 @@ def delivery_send(*, delivery_id: int) -> str:
     return Outcome.SENT
 
 
-def deliveries_dispatch(*, limit: int = 50) -> int:
+def deliveries_dispatch(*, limit: int = 100) -> int:
     """One dispatcher round; returns how many emails went out."""
     ids = deliveries_claim(limit=limit)
     sent = 0

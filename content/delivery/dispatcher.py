@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -60,21 +60,44 @@ def message_id_for(delivery_id: int) -> str:
     return f"<delivery-{delivery_id}@{domain}>"
 
 
+CLAIM_LOCK = 0x64656C76  # "delv": serialises claims (short), so budgets hold across workers
+
+
 def deliveries_claim(*, limit: int = 50) -> list[int]:
-    """Mark up to `limit` due email rows `sending` with a lease, in one short transaction. Rows locked by
-    another dispatcher are skipped; a row whose lease ran out (its worker died) is claimable again."""
+    """Mark up to `limit` due email rows `sending` with a lease, in one short transaction. A row whose
+    lease ran out (its worker died) is claimable again.
+
+    At most one email per member is in flight at a time, so two workers can never both pass the daily
+    cap or the weekly promotional check for the same member. Claims take a transaction-level advisory
+    lock for that (a claim lasts milliseconds); SKIP LOCKED still keeps claimers off rows being changed.
+    """
     now = timezone.now()
+    in_flight = Delivery.objects.filter(
+        recipient_id=OuterRef("recipient_id"),
+        channel=Channel.EMAIL,
+        status=DeliveryStatus.SENDING,
+        lease_until__gte=now,
+    )
     with transaction.atomic():
-        ids = list(
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
+        rows = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(channel=Channel.EMAIL)
             .filter(
                 Q(status=DeliveryStatus.PENDING, due_at__lte=now)
                 | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
             )
+            .exclude(Exists(in_flight))
             .order_by("due_at", "id")
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "recipient_id")[:limit]
         )
+        ids, members = [], set()
+        for delivery_id, recipient_id in rows:
+            if recipient_id not in members:
+                members.add(recipient_id)
+                ids.append(delivery_id)
         Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENDING, lease_until=now + LEASE)
     return ids
 
@@ -397,14 +420,18 @@ def delivery_send(*, delivery_id: int) -> str:
     return Outcome.SENT
 
 
-def deliveries_dispatch(*, limit: int = 100) -> int:
-    """One dispatcher round; returns how many emails went out."""
-    ids = deliveries_claim(limit=limit)
+def deliveries_dispatch(*, limit: int = 100, rounds: int = 10) -> int:
+    """Claim and send until nothing is due (at most `rounds` claims, one email per member each);
+    returns how many emails went out."""
     sent = 0
-    for position, delivery_id in enumerate(ids):
-        outcome = delivery_send(delivery_id=delivery_id)
-        if outcome == Outcome.THROTTLED:
-            _release(ids[position:])  # the bucket is empty: leave the rest for the next round
+    for _round in range(rounds):
+        ids = deliveries_claim(limit=limit)
+        if not ids:
             break
-        sent += outcome == Outcome.SENT
+        for position, delivery_id in enumerate(ids):
+            outcome = delivery_send(delivery_id=delivery_id)
+            if outcome == Outcome.THROTTLED:
+                _release(ids[position:])  # the bucket is empty: leave the rest for the next beat
+                return sent
+            sent += outcome == Outcome.SENT
     return sent

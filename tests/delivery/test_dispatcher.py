@@ -292,3 +292,23 @@ def test_a_granted_marketing_consent_lets_the_promotional_email_out(space, autho
     _plan(_promotional_post(space, publish, author))
     assert deliveries_dispatch() == 1
     assert "List-Unsubscribe" in mail.outbox[0].extra_headers
+
+
+def test_only_one_email_per_member_is_in_flight_so_workers_cannot_overrun_the_cap(space, publish):
+    reader = join(space, "all")
+    _plan(publish(title="One"))
+    _plan(publish(title="Two", body="Second body."))
+
+    first = deliveries_claim()
+    assert len(first) == 1
+    assert deliveries_claim() == []  # another worker finds the member busy
+    Delivery.objects.filter(pk__in=first).update(status="sent", sent_at=timezone.now(), lease_until=None)
+    assert len(deliveries_claim()) == 1
+    assert Delivery.objects.filter(recipient=reader, channel="email", status="sending").count() == 1
+
+
+def test_one_dispatcher_run_drains_several_emails_of_one_member(space, publish):
+    join(space, "all")
+    for number in range(3):
+        _plan(publish(title=f"Post {number}", body=f"Body {number}."))
+    assert deliveries_dispatch() == 3

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("", include("content.urls")),
+    path("moderation/", include("moderation.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("community.api_urls")),
 ]

@@ -32,6 +32,14 @@ def inbox_sentence(item: InboxItem) -> str:
         "space.invited": _("%(actor)s invited you to the space “%(space)s”."),
         "space.request_approved": _("You are now a member of “%(space)s”."),
         "space.request_declined": _("Your request to join “%(space)s” was declined."),
+        "report.received": _("We received your report and will tell you what the moderators decide."),
+        "moderation.notice": _(
+            "A moderator acted on your content. Reason: %(reason)s Rule: %(rule)s. "
+            "You can appeal within six months."
+        ),
+        "report.outcome": _("Your report was upheld: a moderator acted on it. Thank you.")
+        if item.data.get("outcome") == "upheld"
+        else _("Your report was reviewed; the moderators found no breach of the rules."),
     }
     template = sentences.get(item.kind)
     if template is None:

@@ -11,7 +11,6 @@ from tests.factories import PASSWORD, MemberFactory, PostFactory, SpaceFactory
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.moderation.urls"),
 ]
 
 

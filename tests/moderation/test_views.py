@@ -9,7 +9,7 @@ from moderation.models import Report, ReviewItem
 from moderation.services import report_file, review_item_claim
 from tests.factories import MemberFactory, PostFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.moderation.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def _report(reporter, target, kind="post", reason="spam"):

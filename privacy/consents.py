@@ -104,9 +104,10 @@ def _record(*, member, purpose: str, granted: bool, channel: str, actor, version
         # Serialise decisions per member so two simultaneous clicks append one row, not two.
         get_user_model().objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True).first()
         latest = _latest(member_id, purpose).values("granted", "version_id").first()
-        # Same decision again: nothing to record, unless a grant now covers a newer version (L2).
+        # Same decision on the same text: nothing to record. The same decision on a newer version is
+        # recorded, so the ledger shows which version each member agreed to or refused (L2).
         same = latest is not None and latest["granted"] == granted
-        if same and (not granted or version is None or latest["version_id"] == version.pk):
+        if same and (version is None or latest["version_id"] == version.pk):
             return None
         # A first decision that is a refusal is recorded too, so the product asks at most once per
         # version (L2).
@@ -156,3 +157,14 @@ PURPOSE_HELP = {
         "An event's outside organiser may receive your name when you reply to it."
     ),
 }
+
+
+def consent_needs_asking(*, member, purpose: str) -> bool:
+    """LEGAL L2 (NDSR 22): ask when the member never decided, or when the text behind the purpose has
+    a newer published version than the one they decided on. After a refusal of the current version,
+    do not ask again until the next one. Two queries."""
+    current = policy_version_current(kind=PURPOSE_DOCUMENT[_check_purpose(purpose)])
+    latest = _latest(_member_id(member), purpose).values("version_id").first()
+    if latest is None:
+        return True
+    return current is not None and latest["version_id"] != current.pk

@@ -7,6 +7,7 @@ from privacy.consents import (
     consent_granted_member_ids,
     consent_is_granted,
     consent_latest_entries,
+    consent_needs_asking,
     consent_withdraw,
 )
 from privacy.models import AppendOnlyError, ConsentEntry
@@ -127,3 +128,36 @@ def test_admin_cannot_add_change_or_delete_consents_even_as_superuser(operator):
     assert model_admin.has_change_permission(request) is False
     assert model_admin.has_delete_permission(request) is False
     assert model_admin.has_view_permission(request) is True
+
+
+def _new_version(kind: str, label: str, operator):
+    from privacy.models import PolicyDocument, PolicyVersion
+    from privacy.services import policy_version_publish
+
+    version = PolicyVersion.objects.create(
+        document=PolicyDocument.objects.get(kind=kind), label=label, body_en=f"{kind} {label}", body_zh="新版"
+    )
+    policy_version_publish(version=version, by=operator)
+    return version
+
+
+@pytest.mark.legal("L2")
+def test_after_a_refusal_the_member_is_asked_again_only_for_a_new_version(member, operator):
+    assert consent_needs_asking(member=member, purpose="marketing") is True
+    consent_withdraw(member=member, purpose="marketing", channel="web")
+    assert consent_needs_asking(member=member, purpose="marketing") is False
+    _new_version("marketing_terms", "2027-01", operator)
+    assert consent_needs_asking(member=member, purpose="marketing") is True
+    consent_withdraw(member=member, purpose="marketing", channel="web")
+    assert consent_needs_asking(member=member, purpose="marketing") is False
+
+
+@pytest.mark.legal("L2")
+def test_a_changed_text_asks_again_and_a_new_grant_records_the_new_version(member, operator):
+    first = consent_grant(member=member, purpose="terms", channel="web")
+    assert first.version.label == "2026-11"
+    newer = _new_version("terms", "2027-01", operator)
+    assert consent_needs_asking(member=member, purpose="terms") is True
+    second = consent_grant(member=member, purpose="terms", channel="web")
+    assert second is not None and second.version_id == newer.pk
+    assert consent_needs_asking(member=member, purpose="terms") is False

@@ -11,8 +11,10 @@ from privacy.models import (
     PolicyVersion,
     RetentionCategory,
     RetentionRun,
+    StaffAccess,
 )
 from privacy.services import policy_version_publish
+from privacy.staff_access import StaffAccessLoggedAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentEntry)
-class ConsentEntryAdmin(ReadOnlyAdmin):
+class ConsentEntryAdmin(StaffAccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["created_at", "member", "purpose", "granted", "version", "channel", "actor"]
     list_filter = ["purpose", "granted", "channel"]
     list_select_related = ["member", "actor", "version", "version__document"]
@@ -147,3 +149,11 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     list_filter = ["category", "action"]
     list_select_related = ["category"]
     date_hierarchy = "started_at"
+
+
+@admin.register(StaffAccess)
+class StaffAccessAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "staff_email", "subject_id", "what", "reason"]
+    search_fields = ["=subject_id", "staff_email"]
+    list_select_related = ["staff"]
+    show_full_result_count = False

@@ -247,3 +247,44 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class StaffAccess(models.Model):
+    """LEGAL L23: a staff member looked at a member's personal data (who, whose, what, when, why).
+
+    Kept 3 years (PIPL 56). The subject is an id, not a foreign key, so the record outlives the
+    account it is about; the staff member's email is copied for the same reason.
+    """
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("staff"),
+    )
+    staff_email = models.CharField(_("staff email"), max_length=254)
+    subject_id = models.PositiveBigIntegerField(_("member id"), null=True, blank=True)
+    what = models.CharField(_("what"), max_length=200)
+    reason = models.CharField(_("why"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff access to personal data")
+        verbose_name_plural = _("staff access to personal data")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["subject_id", "-created_at"], name="staff_access_subject"),
+            models.Index(fields=["created_at"], name="staff_access_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_email} {self.what}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("staff access records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("staff access records are append-only")

@@ -234,6 +234,7 @@ def test_categories_without_a_registered_handler_leave_no_run():
     assert {run.category.key for run in runs} == {
         "delivery_records",
         "deleted_content_records",
+        "staff_access_logs",
         "unverified_signups",
     }
 

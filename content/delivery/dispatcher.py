@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from community.ratelimit import window_hit
 from content.delivery.digest import DIGEST
-from content.delivery.models import Category, Channel, Delivery, DeliveryStatus
+from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
 from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
 from content.models import RSVP, Comment, ContentStatus, Post, RSVPStatus
@@ -296,6 +296,11 @@ def _digest_content(delivery: Delivery) -> Content | None:
         delivery.recipient
     ):
         items = [item for item in items if item.category != Category.PROMOTIONAL]
+    # a category stopped by one click stays stopped inside the digest too
+    stopped = set(
+        EmailOptOut.objects.filter(member_id=delivery.recipient_id).values_list("category", flat=True)
+    )
+    items = [item for item in items if item.category not in stopped]
     lines = []
     for item in items:
         inbox = item.inbox_item
@@ -345,7 +350,7 @@ def delivery_message(delivery: Delivery) -> EmailMultiAlternatives | None:
         }
         text = render_to_string("content/email/delivery.txt", context)
         html = render_to_string("content/email/delivery.html", context)
-        subject = content.subject
+        subject = " ".join(content.subject.split())  # a title's line break must not break the header
     headers = {"Message-ID": message_id_for(delivery.pk)}
     if stop_url:
         headers["List-Unsubscribe"] = f"<{stop_url}>"

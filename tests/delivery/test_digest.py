@@ -93,3 +93,15 @@ def test_items_arriving_after_the_digest_went_out_wait_for_tomorrow(space, publi
     digests_compose()
     deliveries_dispatch()
     assert len(mail.outbox) == 2 and "Second" in mail.outbox[1].body
+
+
+def test_a_category_stopped_by_one_click_is_left_out_of_the_digest_too(space, publish, clock):
+    from content.delivery.models import EmailOptOut
+
+    reader = join(space, "digest")
+    EmailOptOut.objects.create(member=reader, category="posts")
+    _plan(publish())
+    clock.move_to(EIGHT_LOCAL)
+    digests_compose()
+    deliveries_dispatch()
+    assert mail.outbox == []

@@ -312,3 +312,13 @@ def test_one_dispatcher_run_drains_several_emails_of_one_member(space, publish):
     for number in range(3):
         _plan(publish(title=f"Post {number}", body=f"Body {number}."))
     assert deliveries_dispatch() == 3
+
+
+def test_sending_one_email_costs_a_fixed_number_of_queries(space, publish, django_assert_num_queries):
+    join(space, "all")
+    _plan(publish())
+    # claim: savepoint, advisory lock, due rows, mark sending, release; send: the row with recipient
+    # and inbox item, opt-out, sent today (cap), the post with space and author, mark sent; the next
+    # claim round finds nothing: savepoint, advisory lock, due rows, release (no update without ids).
+    with django_assert_num_queries(14):
+        assert deliveries_dispatch() == 1

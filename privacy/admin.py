@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from privacy.models import (
+    AccountClosure,
     ConsentEntry,
     LegalHold,
     PolicyDocument,
@@ -32,10 +33,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ConsentEntry)
 class ConsentEntryAdmin(StaffAccessLoggedAdmin, ReadOnlyAdmin):
-    list_display = ["created_at", "member", "purpose", "granted", "version", "channel", "actor"]
+    list_display = ["created_at", "member_ref", "member", "purpose", "granted", "version", "channel", "actor"]
     list_filter = ["purpose", "granted", "channel"]
     list_select_related = ["member", "actor", "version", "version__document"]
-    search_fields = ["=member__id"]
+    search_fields = ["=member_ref"]
     # No date_hierarchy: on a ledger of millions of rows its DISTINCT DATE_TRUNC scans the whole table.
     show_full_result_count = False
 
@@ -157,3 +158,9 @@ class StaffAccessAdmin(ReadOnlyAdmin):
     search_fields = ["=subject_id", "staff_email"]
     list_select_related = ["staff"]
     show_full_result_count = False
+
+
+@admin.register(AccountClosure)
+class AccountClosureAdmin(ReadOnlyAdmin):
+    list_display = ["member_ref", "closed_at"]
+    search_fields = ["=member_ref"]

@@ -113,6 +113,7 @@ def _record(*, member, purpose: str, granted: bool, channel: str, actor, version
         # version (L2).
         return ConsentEntry.objects.create(
             member_id=member_id,
+            member_ref=member_id,
             purpose=purpose,
             granted=granted,
             channel=channel,

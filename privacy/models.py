@@ -107,11 +107,17 @@ class ConsentChannel(models.TextChoices):
 
 
 class ConsentEntry(models.Model):
-    """LEGAL L2: one row per decision; the latest row per (member, purpose) is the current state."""
+    """LEGAL L2: one row per decision; the latest row per (member, purpose) is the current state.
+
+    L11 keeps the ledger for the account's lifetime plus 3 years, so deleting the member does not
+    delete it: the link becomes empty and member_ref keeps the former id until the retention engine
+    removes the rows 3 years after the closure recorded in AccountClosure.
+    """
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consent_entries"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="consent_entries"
     )
+    member_ref = models.PositiveBigIntegerField(_("member id"), db_index=True, editable=False)
     purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
     version = models.ForeignKey(
         PolicyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="consents"
@@ -139,6 +145,22 @@ class ConsentEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("consent entries are append-only")
+
+
+class AccountClosure(models.Model):
+    """When an account was closed (deleted or purged), by id only: the consent ledger's keep-period
+    counts from here (LEGAL L11: account lifetime + 3 years)."""
+
+    member_ref = models.PositiveBigIntegerField(_("member id"), unique=True)
+    closed_at = models.DateTimeField(_("closed"))
+
+    class Meta:
+        verbose_name = _("account closure")
+        verbose_name_plural = _("account closures")
+        ordering = ["-closed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member_ref} {self.closed_at:%Y-%m-%d}"
 
 
 class RetentionAction(models.TextChoices):

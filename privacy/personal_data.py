@@ -5,6 +5,27 @@ from django.utils.translation import gettext_lazy as _
 from privacy.registry import register_not_personal, register_personal_data, register_retention_handler
 
 
+def _closed_accounts_ledger(cutoff):
+    from django.utils import timezone
+
+    from privacy.models import AccountClosure, ConsentEntry
+
+    # An account deleted without going through account_closure_record (the admin's delete button, the
+    # purge of unverified signups): start its clock now, at most one run late, rather than never.
+    orphans = (
+        ConsentEntry.objects.filter(member__isnull=True)
+        .exclude(member_ref__in=AccountClosure.objects.values("member_ref"))
+        .values_list("member_ref", flat=True)
+        .distinct()
+    )
+    now = timezone.now()
+    AccountClosure.objects.bulk_create(
+        [AccountClosure(member_ref=ref, closed_at=now) for ref in orphans], ignore_conflicts=True
+    )
+    closed = AccountClosure.objects.filter(closed_at__lt=cutoff).values("member_ref")
+    return ConsentEntry.objects.filter(member__isnull=True, member_ref__in=closed)
+
+
 def _old_staff_access(cutoff):
     from privacy.models import StaffAccess
 
@@ -15,9 +36,22 @@ def register() -> None:
     register_personal_data(
         app_label="privacy",
         model="ConsentEntry",
-        fields=["member", "purpose", "version", "granted", "channel", "actor", "created_at"],
+        fields=["member", "member_ref", "purpose", "version", "granted", "channel", "actor", "created_at"],
         category="consent_ledger",
         purpose=_("Proving which consents you gave or withdrew, and when"),
+    )
+    register_personal_data(
+        app_label="privacy",
+        model="AccountClosure",
+        fields=["member_ref", "closed_at"],
+        category="consent_ledger",
+        purpose=_("Proving which consents you gave or withdrew, and when"),
+    )
+    register_retention_handler(
+        category="consent_ledger",
+        name="privacy.consents",
+        expired=_closed_accounts_ledger,
+        member_field="member_ref",
     )
     register_personal_data(
         app_label="privacy",

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from privacy.models import PolicyVersion
+from privacy.models import AccountClosure, PolicyVersion
 
 
 class PolicyAlreadyPublished(Exception):
@@ -21,3 +21,12 @@ def policy_version_publish(*, version: PolicyVersion, by) -> bool:
     if updated:
         version.refresh_from_db(fields=["published_at", "published_by"])
     return bool(updated)
+
+
+def account_closure_record(*, member_id: int, closed_at=None) -> bool:
+    """The account deletion flow calls this before deleting the member row: the consent ledger's
+    3 years (LEGAL L11) count from here. Idempotent; returns False when already recorded."""
+    _, created = AccountClosure.objects.get_or_create(
+        member_ref=member_id, defaults={"closed_at": closed_at or timezone.now()}
+    )
+    return created

@@ -28,7 +28,7 @@ class StaffAccessLoggedAdmin(admin.ModelAdmin):
 
     def staff_access_subject_id(self, obj) -> int | None:
         """The member whose data the object is. Override for models whose member field has another name."""
-        for name in ("member_id", "author_id", "recipient_id"):
+        for name in ("member_ref", "member_id", "author_id", "recipient_id"):
             if hasattr(obj, name):
                 return getattr(obj, name)
         return obj.pk if obj._meta.label_lower == get_user_model()._meta.label_lower else None

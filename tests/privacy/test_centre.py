@@ -92,7 +92,9 @@ def test_privacy_centre_query_count_does_not_grow_with_history(client, decisions
     person = MemberFactory()
     for n in range(decisions):
         consent_grant(member=person, purpose="marketing", channel="web")
-        ConsentEntry.objects.create(member=person, purpose="marketing", granted=False, channel="web")
+        ConsentEntry.objects.create(
+            member=person, member_ref=person.pk, purpose="marketing", granted=False, channel="web"
+        )
         assert n >= 0
     client.force_login(person)
     # (the session lives in Redis) 1. member  2. latest decision per purpose  3. retention categories

@@ -161,3 +161,46 @@ def test_a_changed_text_asks_again_and_a_new_grant_records_the_new_version(membe
     second = consent_grant(member=member, purpose="terms", channel="web")
     assert second is not None and second.version_id == newer.pk
     assert consent_needs_asking(member=member, purpose="terms") is False
+
+
+@pytest.mark.legal("L11")
+def test_the_ledger_outlives_the_account_and_goes_three_years_after_its_closure(member, other_member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from privacy.models import AccountClosure, RetentionCategory
+    from privacy.retention import retention_apply_category
+    from privacy.services import account_closure_record
+
+    consent_grant(member=member, purpose="terms", channel="web")
+    consent_grant(member=other_member, purpose="terms", channel="web")
+    member_id = member.pk
+    assert account_closure_record(member_id=member_id) is True
+    assert account_closure_record(member_id=member_id) is False
+    member.delete()
+    kept = ConsentEntry.objects.get(member_ref=member_id)
+    assert kept.member_id is None and kept.granted is True
+
+    category = RetentionCategory.objects.get(key="consent_ledger")
+    assert retention_apply_category(category=category).rows_affected == 0
+    AccountClosure.objects.filter(member_ref=member_id).update(
+        closed_at=timezone.now() - timedelta(days=1096)
+    )
+    assert retention_apply_category(category=category).rows_affected == 1
+    assert not ConsentEntry.objects.filter(member_ref=member_id).exists()
+    assert ConsentEntry.objects.filter(member_ref=other_member.pk).exists()
+
+
+@pytest.mark.legal("L11")
+def test_an_account_deleted_without_a_closure_record_starts_its_clock_at_the_next_run(member):
+    from privacy.models import AccountClosure, RetentionCategory
+    from privacy.retention import retention_apply_category
+
+    consent_grant(member=member, purpose="terms", channel="web")
+    member_id = member.pk
+    member.delete()
+    run = retention_apply_category(category=RetentionCategory.objects.get(key="consent_ledger"))
+    assert run.rows_affected == 0
+    assert AccountClosure.objects.filter(member_ref=member_id).exists()
+    assert ConsentEntry.objects.filter(member_ref=member_id).exists()

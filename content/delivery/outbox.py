@@ -40,7 +40,8 @@ def outbox_kick(*, outbox_id: int) -> bool:
         with plan_deliveries.app.connection_for_write(
             settings.CELERY_BROKER_URL,
             connect_timeout=1,
-            transport_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+            # kombu would otherwise retry the first connection with pauses of a second
+            transport_options={"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 0},
         ) as connection:
             plan_deliveries.apply_async(args=[outbox_id], connection=connection, retry=False)
     except Exception:  # any broker failure at all: log it, the relay covers it

@@ -35,7 +35,7 @@ def test_publishing_succeeds_quickly_when_the_broker_is_down(
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         post = post_publish(author=author, space=space, title="Still works", body="Broker or not.")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 1  # no retry loop: one refused connection
     assert Outbox.objects.get(kind="post.published", object_id=post.pk).planned_at is None
     assert "content.delivery.kick_failed" in caplog.text
 

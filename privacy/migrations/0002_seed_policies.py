@@ -8,8 +8,8 @@ from django.utils import timezone
 LABEL = "2026-11"
 
 PRIVACY_EN = """\
-This community platform is run by its members' hosts for its members. This policy says what personal
-data the platform holds, why, for how long, and what you can do about it.
+This community platform is run for its members. This policy says what personal data the platform
+holds, why, for how long, and what you can do about it.
 
 ## What we hold
 

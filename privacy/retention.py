@@ -129,10 +129,23 @@ def retention_apply_category(
     return run
 
 
+class RetentionFailed(Exception):
+    """One or more categories failed; the others still ran (each batch is committed on its own)."""
+
+
 def retention_apply(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> list[RetentionRun]:
     runs = []
+    failed = []
     for category in RetentionCategory.objects.order_by("key"):
-        run = retention_apply_category(category=category, now=now, batch_size=batch_size)
+        try:
+            run = retention_apply_category(category=category, now=now, batch_size=batch_size)
+        except Exception:
+            # One app's broken handler must not stop the others' deletions; the task still fails below.
+            logger.exception("retention %s failed", category.key)
+            failed.append(category.key)
+            continue
         if run is not None:
             runs.append(run)
+    if failed:
+        raise RetentionFailed(", ".join(failed))
     return runs

@@ -244,3 +244,20 @@ def test_the_task_runs_the_engine_and_returns_the_rows_affected(member):
     inbox_item(member, age_days=100)
     assert apply_retention() == 1
     assert RetentionRun.objects.filter(category__key="delivery_records").count() == 1
+
+
+def test_a_failing_handler_does_not_stop_the_other_categories(member, monkeypatch):
+    from privacy import registry
+    from privacy.retention import RetentionFailed
+
+    def broken(cutoff):
+        raise RuntimeError("boom")
+
+    handler = registry.RetentionHandler(category="staff_access_logs", name="broken", expired=broken)
+    monkeypatch.setitem(registry._handlers, ("staff_access_logs", "broken"), handler)
+    inbox_item(member, age_days=100)
+    with pytest.raises(RetentionFailed, match="staff_access_logs"):
+        retention_apply()
+    assert not InboxItem.objects.exists()
+    assert RetentionRun.objects.filter(category__key="delivery_records", rows_affected=1).exists()
+    assert not RetentionRun.objects.filter(category__key="staff_access_logs").exists()

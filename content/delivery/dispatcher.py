@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
@@ -137,6 +138,9 @@ def _cancel_reason(delivery: Delivery) -> str:
     member = delivery.recipient
     if not member.is_active:
         return "account inactive"
+    # an address nobody confirmed may belong to someone else: never mail it (a mention can reach one)
+    if not EmailAddress.objects.filter(user_id=member.pk, email__iexact=member.email, verified=True).exists():
+        return "email address not verified"
     if delivery.inbox_item_id and delivery.inbox_item and delivery.inbox_item.read_at:
         return "already read in the inbox"
     if delivery.category == Category.TRANSACTIONAL:

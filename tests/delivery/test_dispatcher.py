@@ -13,7 +13,7 @@ from content.delivery.models import Delivery, EmailOptOut, Outbox
 from content.delivery.planner import deliveries_plan
 from content.models import PostKind
 from tests.delivery.conftest import join
-from tests.factories import MembershipFactory
+from tests.factories import MemberFactory, MembershipFactory
 
 # 10:00 in Shanghai (the factories' timezone): outside quiet hours
 CHANNEL = "web"
@@ -318,7 +318,17 @@ def test_sending_one_email_costs_a_fixed_number_of_queries(space, publish, djang
     join(space, "all")
     _plan(publish())
     # claim: savepoint, advisory lock, due rows, mark sending, release; send: the row with recipient
-    # and inbox item, opt-out, sent today (cap), the post with space and author, mark sent; the next
-    # claim round finds nothing: savepoint, advisory lock, due rows, release (no update without ids).
-    with django_assert_num_queries(14):
+    # and inbox item, verified address, opt-out, sent today (cap), the post with space and author,
+    # mark sent; the next claim round finds nothing: savepoint, advisory lock, due rows, release (no
+    # update without ids).
+    with django_assert_num_queries(15):
         assert deliveries_dispatch() == 1
+
+
+@pytest.mark.legal("L15")
+def test_an_unverified_address_is_never_mailed(space, publish):
+    mentioned = MemberFactory(display_name="Una", verified=False)
+    _plan(publish(body="Hello @Una"))
+    deliveries_dispatch()
+    assert mail.outbox == []
+    assert _email_row(mentioned).reason == "email address not verified"

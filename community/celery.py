@@ -27,10 +27,8 @@ app.conf.update(
     # All periodic work, in one place. django-celery-beat copies these into the database on start,
     # where operators can see them, pause them or change their timing in the admin.
     beat_schedule={
-        "members.purge_unverified_signups": {
-            "task": "members.purge_unverified_signups",
-            "schedule": crontab(minute=17, hour=3),
-        },
+        # Every retention category of the schedule (unverified signups included), daily.
+        "privacy.apply_retention": {"task": "privacy.apply_retention", "schedule": crontab(minute=7, hour=4)},
         "members.recompute_trust_levels": {
             "task": "members.recompute_trust_levels",
             "schedule": crontab(minute=41, hour=2),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("", include("content.urls")),
     path("moderation/", include("moderation.urls")),
+    path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("community.api_urls")),
 ]

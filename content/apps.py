@@ -14,3 +14,7 @@ class ContentConfig(AppConfig):
 
         register_profile_section(recent_posts_section)
         register_activity_source(member_activity)
+
+        from content.privacy import register as register_privacy
+
+        register_privacy()

@@ -12,3 +12,7 @@ class ModerationConfig(AppConfig):
 
         # Members sits below moderation and cannot import it; trust levels ask through this.
         register_upheld_reports_counter(upheld_reports_counter)
+
+        from moderation.privacy import register as register_privacy
+
+        register_privacy()

@@ -17,7 +17,6 @@ from tests.privacy.conftest import privacy_seed
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.privacy.urls"),
 ]
 
 ROOT = Path(django_settings.BASE_DIR)

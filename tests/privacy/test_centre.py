@@ -4,7 +4,7 @@ from privacy.consents import consent_grant, consent_is_granted
 from privacy.models import ConsentEntry
 from tests.factories import MemberFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.privacy.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

@@ -13,7 +13,7 @@ from privacy.models import (
 from privacy.rendering import policy_render
 from privacy.services import policy_version_publish
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.privacy.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def draft(kind="terms", label="2027-01", body_en="New terms", body_zh="新条款"):

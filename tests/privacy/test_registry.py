@@ -14,7 +14,7 @@ from privacy.registry import (
 )
 
 # Our own apps. Add each new app here when it arrives (moderation is next).
-PROJECT_APPS = ["members", "content", "privacy"]
+PROJECT_APPS = ["members", "content", "moderation", "privacy"]
 
 PERSONAL_WORDS = {
     "email", "ip", "name", "birth", "phone", "bio", "body", "description", "title", "location", "avatar",

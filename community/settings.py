@@ -215,6 +215,14 @@ POSTING_LIMITS = {
 }
 DUPLICATE_WINDOW_HOURS = 24
 
+# --- Delivery (content/delivery): the global send rate and each member's default budget -----------
+DELIVERY_RATE = env_str("DELIVERY_RATE", "20/second")  # the mail provider's limit, across all workers
+DELIVERY_DAILY_CAP = env_int("DELIVERY_DAILY_CAP", 3, minimum=0)
+DELIVERY_QUIET_START = 22  # quiet hours in the member's time zone: 22:00-08:00
+DELIVERY_QUIET_END = 8
+DELIVERY_DIGEST_HOUR = 8
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
+
 # --- Trust levels (members/trust.py recomputes them daily) ---------------------------------------
 # A level is reached when every number is met; max_upheld_reports counts the last 90 days.
 TRUST_LEVEL_THRESHOLDS = {

@@ -32,6 +32,9 @@ def inbox_sentence(item: InboxItem) -> str:
         "space.invited": _("%(actor)s invited you to the space “%(space)s”."),
         "space.request_approved": _("You are now a member of “%(space)s”."),
         "space.request_declined": _("Your request to join “%(space)s” was declined."),
+        "post.new": _("%(actor)s posted “%(title)s” in %(space)s."),
+        "post.mention": _("%(actor)s mentioned you in “%(title)s”."),
+        "comment.reply": _("%(actor)s replied to you on “%(title)s”."),
         "report.received": _("We received your report and will tell you what the moderators decide."),
         "moderation.notice": _(
             "A moderator acted on your content. Reason: %(reason)s Rule: %(rule)s. "

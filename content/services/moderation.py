@@ -9,6 +9,7 @@ filters by the visibility selectors at query time.
 from django.db import transaction
 from django.db.models import F
 
+from content.delivery.outbox import outbox_enqueue
 from content.models import Comment, ContentStatus, Event, Post, Space
 from members.models import Member
 
@@ -35,6 +36,15 @@ def content_set_status(*, target: Target, status: str, by: Member) -> bool:
             _step(Space.objects.filter(pk=target.space_id), "post_count", step)
         elif isinstance(target, Comment) and step:
             _step(Post.objects.filter(pk=target.post_id), "comment_count", step)
+        if (
+            is_live
+            and current["status"] == ContentStatus.PENDING_REVIEW
+            and isinstance(target, Post | Comment)
+        ):
+            # Held for review, now approved: deliver it as if just published (the outbox key makes a
+            # second approval a no-op).
+            kind = "post.published" if isinstance(target, Post) else "comment.created"
+            outbox_enqueue(kind=kind, object_id=target.pk)
     target.status = status
     return True
 

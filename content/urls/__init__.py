@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("content.urls.events")),
     path("", include("content.urls.search")),
     path("", include("content.urls.inbox")),
+    path("", include("content.urls.delivery")),
 ]

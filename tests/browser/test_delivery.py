@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from content.delivery.models import EmailOptOut
 from content.delivery.unsubscribe import unsubscribe_token
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.delivery.urls"), pytest.mark.legal("L14")]
+pytestmark = [pytest.mark.browser, pytest.mark.legal("L14")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from content.delivery.models import EmailOptOut
 from content.delivery.unsubscribe import unsubscribe_token, unsubscribe_url
 
-pytestmark = [pytest.mark.urls("tests.delivery.urls"), pytest.mark.legal("L14")]
+pytestmark = pytest.mark.legal("L14")
 
 
 def _path(member, category="posts"):

@@ -28,6 +28,7 @@ def test_a_visitor_signs_up_verifies_logs_in_switches_to_chinese_and_logs_out(
     shoot("02-signup-password-too-short")
 
     page.get_by_label("Password").fill("a-long-enough-passphrase")
+    page.get_by_label("I agree to the terms of service and the privacy policy").check()
     page.get_by_role("button", name="Sign Up").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verify Your Email Address")
     shoot("03-verification-sent")

@@ -11,6 +11,7 @@ SIGNUP = {
     "email": "new.member@example.org",
     "display_name": "新成员 Newcomer",
     "password1": "a-long-enough-passphrase",
+    "accept_terms": "on",
 }
 
 
@@ -143,3 +144,41 @@ def test_email_change_is_verified_before_it_becomes_the_login(member_client, mem
     member_client.post(verification_link(mailoutbox[-1]))
     member.refresh_from_db()
     assert member.email == "mia@example.net"
+
+
+@pytest.mark.legal("L3")
+@pytest.mark.django_db
+def test_signup_without_agreeing_to_the_terms_is_refused_beside_the_box_and_the_rest_is_kept(client):
+    data = {key: value for key, value in SIGNUP.items() if key != "accept_terms"}
+    response = client.post(reverse("account_signup"), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_accept_terms_error"' in html
+    assert 'value="新成员 Newcomer"' in html
+    assert not Member.objects.exists()
+
+
+@pytest.mark.legal("L2")
+@pytest.mark.django_db
+def test_signup_records_the_terms_consent_and_an_unticked_marketing_box_as_a_refusal(client):
+    from privacy.consents import consent_is_granted
+    from privacy.models import ConsentEntry
+
+    client.post(reverse("account_signup"), SIGNUP)
+    member = Member.objects.get()
+    assert consent_is_granted(member, "terms")
+    assert not consent_is_granted(member, "marketing")
+    entries = ConsentEntry.objects.filter(member=member).order_by("purpose")
+    assert [(e.purpose, e.granted, e.channel) for e in entries] == [
+        ("marketing", False, "web"),
+        ("terms", True, "web"),
+    ]
+
+
+@pytest.mark.legal("L3")
+@pytest.mark.django_db
+def test_a_member_may_opt_in_to_marketing_at_signup(client):
+    from privacy.consents import consent_is_granted
+
+    client.post(reverse("account_signup"), {**SIGNUP, "accept_marketing": "on"})
+    assert consent_is_granted(Member.objects.get(), "marketing")

@@ -8,6 +8,7 @@ from django.db import transaction
 from content.demo_content import seed_demo_content
 from content.demo_events import seed_demo_events
 from members.models import Member
+from privacy.consents import consent_grant
 
 DEMO_PASSWORD = "community-demo-2026"  # noqa: S105 - printed to the developer on purpose; demo data only
 
@@ -100,4 +101,6 @@ class Command(BaseCommand):
         EmailAddress.objects.get_or_create(
             user=member, email=email, defaults={"verified": True, "primary": True}
         )
+        # Demo accounts agreed to the terms when they "signed up" (a no-op when already recorded).
+        consent_grant(member=member, purpose="terms", channel="admin")
         return member, created

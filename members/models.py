@@ -1,7 +1,9 @@
 import zoneinfo
+from datetime import time
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
@@ -46,6 +48,31 @@ class ProfileVisibility(models.TextChoices):
     PUBLIC = "public", _("Everyone, including visitors")
 
 
+class EmailMode(models.TextChoices):
+    INSTANT = "instant", _("Each email as it happens")
+    DAILY = "daily", _("One daily digest")
+    WEEKLY = "weekly", _("One weekly digest, on Monday")
+    OFF = "off", _("No email (the inbox still shows everything)")
+
+
+EMAIL_CAP_MIN, EMAIL_CAP_MAX = 1, 20
+EMAIL_CAP_MESSAGE = _("Choose a number from 1 to 20.")
+
+
+def default_email_daily_cap() -> int:
+    """New members start from the site's cap (DELIVERY_DAILY_CAP), kept within the allowed range."""
+    cap = getattr(settings, "DELIVERY_DAILY_CAP", 3)
+    return min(max(int(cap), EMAIL_CAP_MIN), EMAIL_CAP_MAX)
+
+
+def default_quiet_hours_start() -> time:
+    return time(int(getattr(settings, "DELIVERY_QUIET_START", 22)) % 24)
+
+
+def default_quiet_hours_end() -> time:
+    return time(int(getattr(settings, "DELIVERY_QUIET_END", 8)) % 24)
+
+
 def avatar_path(instance: "Member", filename: str) -> str:
     # Never the uploaded name: it may carry personal data, and a new file must not be served from cache.
     return f"avatars/{instance.pk}/{django_timezone.now():%Y%m%d%H%M%S}.webp"
@@ -77,6 +104,25 @@ class Member(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("The daily recompute leaves a locked trust level alone."),
     )
+    # the member's attention budget: how, how often and when the community may email them
+    email_mode = models.CharField(
+        _("how to send emails"), max_length=10, choices=EmailMode.choices, default=EmailMode.INSTANT
+    )
+    email_daily_cap = models.PositiveSmallIntegerField(
+        _("emails a day at most"),
+        default=default_email_daily_cap,
+        validators=[
+            MinValueValidator(EMAIL_CAP_MIN, EMAIL_CAP_MESSAGE),
+            MaxValueValidator(EMAIL_CAP_MAX, EMAIL_CAP_MESSAGE),
+        ],
+    )
+    quiet_hours_start = models.TimeField(_("quiet hours start"), default=default_quiet_hours_start)
+    quiet_hours_end = models.TimeField(_("quiet hours end"), default=default_quiet_hours_end)
+    email_replies = models.BooleanField(_("replies to you"), default=True)
+    email_mentions = models.BooleanField(_("mentions of you"), default=True)
+    email_new_posts = models.BooleanField(_("new posts in your spaces"), default=True)
+    email_event_reminders = models.BooleanField(_("event reminders"), default=True)
+    email_announcements = models.BooleanField(_("announcements"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Can sign in to the admin site.")

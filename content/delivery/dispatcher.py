@@ -12,6 +12,7 @@ import time
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as clock_time
 from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
@@ -28,12 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.ratelimit import window_hit
-from content.delivery.digest import DIGEST
+from content.delivery.digest import DIGEST, email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
 from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
 from content.models import RSVP, Comment, ContentStatus, Post, RSVPStatus
-from members.models import Member
+from members.models import EmailMode, Member
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,11 @@ def _cancel_reason(delivery: Delivery) -> str:
         return "already read in the inbox"
     if delivery.category == Category.TRANSACTIONAL:
         return ""
+    # the member's attention budget: email off, or this type of email switched off (L14 still applies)
+    if member.email_mode == EmailMode.OFF:
+        return "email is off"
+    if not email_type_wanted(member=member, category=delivery.category, source_kind=delivery.source_kind):
+        return "this type of email is off"
     if email_opted_out(member_id=member.pk, category=delivery.category):
         return "unsubscribed"
     if delivery.category == Category.PROMOTIONAL:
@@ -162,13 +168,33 @@ def _cancel_reason(delivery: Delivery) -> str:
     return ""
 
 
+def _in_quiet_hours(*, now: clock_time, start: clock_time, end: clock_time) -> bool:
+    """Whether `now` falls in the quiet window; equal ends mean no quiet hours, and a window whose
+    start is later than its end crosses midnight (22:00-08:00)."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= now < end
+    return now >= start or now < end
+
+
 def _over_budget(delivery: Delivery) -> str:
-    """Quiet hours and the daily cap, in the member's own timezone. Over budget rolls into the digest."""
-    zone = _member_zone(delivery.recipient)
+    """The member's digest choice, quiet hours and daily cap, in the member's own timezone. Over budget
+    rolls into the digest. The site settings count only where the member has no value."""
+    member = delivery.recipient
+    if member.email_mode == EmailMode.DAILY:
+        return "daily digest"
+    if member.email_mode == EmailMode.WEEKLY:
+        return "weekly digest"
+    zone = _member_zone(member)
     local = timezone.now().astimezone(zone)
-    start, end = _setting("DELIVERY_QUIET_START", 22), _setting("DELIVERY_QUIET_END", 8)
-    quiet = (start <= local.hour or local.hour < end) if start > end else (start <= local.hour < end)
-    if quiet:
+    start = member.quiet_hours_start
+    if start is None:
+        start = clock_time(_setting("DELIVERY_QUIET_START", 22) % 24)
+    end = member.quiet_hours_end
+    if end is None:
+        end = clock_time(_setting("DELIVERY_QUIET_END", 8) % 24)
+    if _in_quiet_hours(now=local.time().replace(tzinfo=None), start=start, end=end):
         return "quiet hours"
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = (
@@ -181,7 +207,8 @@ def _over_budget(delivery: Delivery) -> str:
         .exclude(category=Category.TRANSACTIONAL)
         .count()
     )
-    if sent_today >= _setting("DELIVERY_DAILY_CAP", 3):
+    cap = member.email_daily_cap or _setting("DELIVERY_DAILY_CAP", 3)
+    if sent_today >= cap:
         return "daily cap"
     return ""
 
@@ -305,6 +332,13 @@ def _digest_content(delivery: Delivery) -> Content | None:
         EmailOptOut.objects.filter(member_id=delivery.recipient_id).values_list("category", flat=True)
     )
     items = [item for item in items if item.category not in stopped]
+    # a type the member switched off is left out too (it was cancelled for email, not postponed)
+    member = delivery.recipient
+    items = [
+        item
+        for item in items
+        if email_type_wanted(member=member, category=item.category, source_kind=item.source_kind)
+    ]
     lines = []
     for item in items:
         inbox = item.inbox_item

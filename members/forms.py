@@ -1,11 +1,25 @@
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from members.avatars import AVATAR_TOO_LARGE, avatar_check_size
 from members.exceptions import AvatarRejected
-from members.models import Member
+from members.models import EMAIL_CAP_MAX, EMAIL_CAP_MIN, Member
+
+EMAIL_FIELDS = [
+    "email_mode",
+    "email_daily_cap",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "email_replies",
+    "email_mentions",
+    "email_new_posts",
+    "email_event_reminders",
+    "email_announcements",
+]
+EMAIL_SECTION = "email_section"
 
 
 class SignupDetailsForm(forms.Form):
@@ -39,19 +53,42 @@ class PreferencesForm(forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my picture"), required=False)
+    # Sent with the "Email" fieldset: without it (an older client) the email settings are left alone,
+    # since an unticked box and a missing one look the same.
+    email_section = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
 
     class Meta:
         model = Member
-        fields = ["display_name", "language", "timezone", "bio", "profile_visibility"]
-        labels = {"bio": _("About you")}
+        fields = ["display_name", "language", "timezone", "bio", "profile_visibility", *EMAIL_FIELDS]
+        labels = {
+            "bio": _("About you"),
+            "email_mode": _("How should we email you?"),
+            "email_daily_cap": _("At most this many emails a day"),
+            "quiet_hours_start": _("Quiet hours from"),
+            "quiet_hours_end": _("Quiet hours until"),
+            "email_replies": _("Replies to my posts and comments"),
+            "email_mentions": _("Mentions of me"),
+            "email_new_posts": _("New posts in my spaces"),
+            "email_event_reminders": _("Event reminders"),
+            "email_announcements": _("Announcements"),
+        }
         help_texts = {
             "language": _("Pages and emails from the community use this language."),
             "timezone": _("Times of events and emails are shown in this time zone."),
             "bio": _("A few words other members see on your profile (up to 500 characters)."),
+            "email_daily_cap": _("From 1 to 20. Anything more waits for the next digest."),
+            "quiet_hours_start": _(
+                "No email between these times, in your time zone. It waits for the digest."
+            ),
+            "quiet_hours_end": _("Set both to the same time to have no quiet hours."),
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
             "profile_visibility": forms.RadioSelect,
+            "email_mode": forms.RadioSelect,
+            "email_daily_cap": forms.NumberInput(attrs={"min": EMAIL_CAP_MIN, "max": EMAIL_CAP_MAX}),
+            "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
     def __init__(self, *args: object, avatar_too_large: bool = False, **kwargs: object) -> None:
@@ -62,6 +99,28 @@ class PreferencesForm(forms.ModelForm):
         self.fields["profile_visibility"].required = False
         if not (self.instance and self.instance.avatar):
             del self.fields["remove_avatar"]
+        if self.is_bound and not self.data.get(EMAIL_SECTION):
+            for name in EMAIL_FIELDS:
+                del self.fields[name]
+        else:
+            hour = getattr(settings, "DELIVERY_DIGEST_HOUR", 8)
+            self.fields["email_mode"].help_text = _(
+                "A digest gathers everything into one email at %(hour)02d:00 your time (a weekly one on "
+                "Mondays). Account and event notices always come."
+            ) % {"hour": hour}
+
+    @property
+    def email_fields(self) -> list[forms.BoundField]:
+        """The fields of the "Email" fieldset (none when an older client did not send them)."""
+        return [self[name] for name in EMAIL_FIELDS if name in self.fields]
+
+    @property
+    def profile_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.visible_fields() if field.name not in EMAIL_FIELDS]
+
+    def email_preferences(self) -> dict[str, object]:
+        """The cleaned email settings as keyword arguments of member_update_preferences."""
+        return {name: self.cleaned_data[name] for name in EMAIL_FIELDS if name in self.cleaned_data}
 
     def clean_avatar(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("avatar")

@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime
+from datetime import datetime, time
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -11,7 +11,15 @@ from django.utils.translation import get_supported_language_variant
 
 from members.avatars import avatar_prepare
 from members.exceptions import CannotBlockSelf, CannotMuteSelf
-from members.models import Block, Member, Mute, ProfileVisibility
+from members.models import EMAIL_CAP_MAX, EMAIL_CAP_MIN, Block, EmailMode, Member, Mute, ProfileVisibility
+
+EMAIL_SWITCHES = (
+    "email_replies",
+    "email_mentions",
+    "email_new_posts",
+    "email_event_reminders",
+    "email_announcements",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +52,45 @@ def member_update_preferences(
     profile_visibility: str | None = None,
     avatar: UploadedFile | None = None,
     remove_avatar: bool = False,
+    email_mode: str | None = None,
+    email_daily_cap: int | None = None,
+    quiet_hours_start: time | None = None,
+    quiet_hours_end: time | None = None,
+    email_replies: bool | None = None,
+    email_mentions: bool | None = None,
+    email_new_posts: bool | None = None,
+    email_event_reminders: bool | None = None,
+    email_announcements: bool | None = None,
 ) -> Member:
     """Save the preferences and profile. A new avatar is checked and converted first, so a rejected
-    picture (AvatarRejected) changes nothing at all. Fields left as None keep their value."""
+    picture (AvatarRejected) changes nothing at all. Fields left as None keep their value.
+
+    The email settings (the member's attention budget) are always written from `member` too: the
+    preferences form has already put the submitted values there, and for any other caller they are
+    the stored values."""
     avatar_webp = avatar_prepare(upload=avatar) if avatar else None
     fields = ["display_name", "language", "timezone"]
+    if email_mode is not None:
+        member.email_mode = EmailMode(email_mode)
+    if email_daily_cap is not None:
+        if not EMAIL_CAP_MIN <= email_daily_cap <= EMAIL_CAP_MAX:
+            raise ValueError(f"email_daily_cap must be from {EMAIL_CAP_MIN} to {EMAIL_CAP_MAX}")
+        member.email_daily_cap = email_daily_cap
+    if quiet_hours_start is not None:
+        member.quiet_hours_start = quiet_hours_start
+    if quiet_hours_end is not None:
+        member.quiet_hours_end = quiet_hours_end
+    switches = {
+        "email_replies": email_replies,
+        "email_mentions": email_mentions,
+        "email_new_posts": email_new_posts,
+        "email_event_reminders": email_event_reminders,
+        "email_announcements": email_announcements,
+    }
+    for name, value in switches.items():
+        if value is not None:
+            setattr(member, name, bool(value))
+    fields += ["email_mode", "email_daily_cap", "quiet_hours_start", "quiet_hours_end", *EMAIL_SWITCHES]
     member.display_name = display_name
     member.language = language_supported(language)
     member.timezone = timezone

@@ -29,9 +29,23 @@ class ActionNotPossible(ContentError):
     default_message = _("This action does not apply to this item.")
 
 
+class AppealNotPossible(ContentError):
+    code = "appeal_not_possible"
+    status = 400
+    default_message = _("This decision cannot be appealed.")
+
+
+class AppealPeriodOver(ContentError):
+    code = "appeal_period_over"
+    status = 400
+    default_message = _("The six months to appeal this decision are over.")
+
+
 __all__ = [
     "ActionNotPossible",
     "AlreadyDecided",
+    "AppealNotPossible",
+    "AppealPeriodOver",
     "ClaimedByOther",
     "NotAllowed",
     "NotFound",

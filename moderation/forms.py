@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import ActionKind, ReportReason, ReviewStatus
-from moderation.services import DETAILS_MAX, REASON_MAX, RULE_MAX
+from moderation.services import DETAILS_MAX, REASON_MAX, RULE_MAX, STATEMENT_MAX
 
 
 class ReportForm(forms.Form):
@@ -48,3 +48,26 @@ class QueueFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+
+
+class AppealForm(forms.Form):
+    statement = forms.CharField(
+        label=_("Why should the decision be changed?"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("A moderator who did not take the decision will read this and decide."),
+    )
+
+
+class AppealDecideForm(forms.Form):
+    uphold = forms.TypedChoiceField(
+        label=_("Outcome"),
+        choices=[("yes", _("Uphold the appeal (reverse the decision)")), ("no", _("Reject the appeal"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason (the member reads this)"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

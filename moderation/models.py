@@ -170,3 +170,35 @@ class ModerationAction(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Moderation actions cannot be deleted.")
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    UPHELD = "upheld", _("upheld (decision reversed)")
+    REJECTED = "rejected", _("rejected")
+
+
+class Appeal(models.Model):
+    """L18: the member a restrictive action was taken against asks for it to be reviewed again, by a
+    moderator who did not take it. One appeal per action."""
+
+    action = models.OneToOneField(ModerationAction, on_delete=models.PROTECT, related_name="appeal")
+    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    statement = models.TextField(_("statement"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=8, choices=AppealStatus.choices, default=AppealStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue")]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on action {self.action_id} ({self.status})"

@@ -7,7 +7,33 @@ an expired case keeps (the audit log is append-only) comes with the moderation i
 
 from django.utils.translation import gettext_lazy as _
 
-from privacy.registry import register_personal_data
+from privacy.registry import ExportSection, register_personal_data
+
+REPORT_COLUMNS = ("kind", "object_id", "reason", "details", "created_at", "outcome", "decided_at")
+ACTION_COLUMNS = ("action", "kind", "object_id", "reason", "rule", "created_at")
+
+
+def export_moderation(*, member_id: int):
+    """LEGAL L7: reports the member filed, and actions taken against their content with the reason and
+    rule. The moderator who acted is left out (staff are not named in a member's export)."""
+    from moderation.models import ModerationAction, Report
+
+    def reports():
+        queryset = Report.objects.filter(reporter_id=member_id).order_by("pk").values(*REPORT_COLUMNS)
+        yield from queryset.iterator(chunk_size=500)
+
+    def actions():
+        queryset = ModerationAction.objects.filter(target_author_id=member_id).order_by("pk")
+        yield from queryset.values(*ACTION_COLUMNS).iterator(chunk_size=500)
+
+    yield ExportSection("reports_filed", reports, REPORT_COLUMNS, _("Reports you filed and their outcome"))
+    yield ExportSection(
+        "moderation_actions",
+        actions,
+        ACTION_COLUMNS,
+        _("Moderation actions on your content, with reason and rule"),
+    )
+
 
 PURPOSE = _("Handling reports and moderation cases, and proving what was decided and why")
 
@@ -19,5 +45,10 @@ def register() -> None:
         ("ModerationAction", ["moderator", "target_author", "reason", "rule", "created_at"]),
     ]:
         register_personal_data(
-            app_label="moderation", model=model, fields=fields, category="moderation_records", purpose=PURPOSE
+            app_label="moderation",
+            model=model,
+            fields=fields,
+            category="moderation_records",
+            purpose=PURPOSE,
+            export=export_moderation,
         )

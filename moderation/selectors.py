@@ -1,7 +1,7 @@
 """Reads for moderation: the reported target as a viewer may see it, the queue, an item and its case file."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
@@ -12,7 +12,17 @@ from content.models import Comment, Event, MembershipRole, MembershipStatus, Pos
 from content.selectors.visibility import comments_readable, events_readable, posts_readable
 from members.models import Member
 from members.selectors import ProfileAccess, member_is_moderator, member_profile_access
-from moderation.models import ModerationAction, Report, ReportOutcome, ReviewItem, ReviewStatus, TargetKind
+from moderation.models import (
+    ActionKind,
+    Appeal,
+    AppealStatus,
+    ModerationAction,
+    Report,
+    ReportOutcome,
+    ReviewItem,
+    ReviewStatus,
+    TargetKind,
+)
 
 Viewer = Member | AnonymousUser
 Target = Post | Comment | Event | Member
@@ -154,3 +164,62 @@ def upheld_reports_counter(*, member_ids: list[int], since: datetime) -> dict[in
         .order_by()
     )
     return {row["review_item__snapshot_author_id"]: row["n"] for row in rows}
+
+
+RESTRICTIVE_ACTIONS = [ActionKind.HIDE, ActionKind.REMOVE, ActionKind.WARN]
+# L19: a decision within 15 working days; about 21 calendar days would be the clock, but appeals are
+# flagged earlier, after 15 calendar days, so they never drift to the edge.
+APPEAL_OVERDUE_AFTER = timedelta(days=15)
+
+
+def decisions_against(*, member: Viewer) -> QuerySet[ModerationAction]:
+    """The restrictive decisions taken against `member`, newest first, each with its appeal (if any)."""
+    if not member.is_authenticated:
+        return ModerationAction.objects.none()
+    return (
+        ModerationAction.objects.filter(target_author_id=member.pk, action__in=RESTRICTIVE_ACTIONS)
+        .select_related("appeal")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def decision_against_get(*, member: Viewer, pk: int) -> ModerationAction:
+    found = decisions_against(member=member).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def can_see_appeals(*, viewer: Viewer) -> bool:
+    """Site moderators and operators; space moderators do not handle appeals."""
+    return member_is_moderator(member=viewer)
+
+
+def appeals_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[Appeal]:
+    """Open appeals first, oldest first; overdue ones (open for more than 15 days) carry is_overdue."""
+    if not can_see_appeals(viewer=viewer):
+        return Appeal.objects.none()
+    now = now or timezone.now()
+    return (
+        Appeal.objects.select_related("action", "action__moderator", "appellant", "decided_by")
+        .annotate(
+            is_open=Case(
+                When(status=AppealStatus.OPEN, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            is_overdue=Case(
+                When(status=AppealStatus.OPEN, created_at__lt=now - APPEAL_OVERDUE_AFTER, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("-is_open", "created_at", "pk")
+    )
+
+
+def appeal_get(*, viewer: Viewer, pk: int) -> Appeal:
+    found = appeals_queue(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found

@@ -4,7 +4,7 @@ Every service checks permission itself, owns its transaction and writes the audi
 the admin only call these.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -20,9 +20,18 @@ from content.services.moderation import content_set_status
 from members.models import Member
 from members.selectors import member_is_moderator
 from moderation import clock
-from moderation.exceptions import ActionNotPossible, AlreadyDecided, ClaimedByOther, ReportLimitReached
+from moderation.exceptions import (
+    ActionNotPossible,
+    AlreadyDecided,
+    AppealNotPossible,
+    AppealPeriodOver,
+    ClaimedByOther,
+    ReportLimitReached,
+)
 from moderation.models import (
     ActionKind,
+    Appeal,
+    AppealStatus,
     ModerationAction,
     Report,
     ReportOutcome,
@@ -327,3 +336,114 @@ def _notify(*, item, by, action, reason, rule, outcome, reports) -> None:
             data={**data, "report_id": report.pk, "outcome": outcome},
             text=text,
         )
+
+
+# L18: "at least 6 months". 184 days is never shorter than six calendar months (July to December).
+APPEAL_PERIOD = timedelta(days=184)
+STATEMENT_MAX = 2000
+
+
+def appeal_deadline(*, action: ModerationAction) -> datetime:
+    return action.created_at + APPEAL_PERIOD
+
+
+def appeal_file(*, action: ModerationAction, appellant: Member, statement: str) -> Appeal:
+    """L18: the member a restrictive action was taken against asks for it to be looked at again, within
+    six months. A second call returns the appeal already filed (idempotent)."""
+    if not appellant.is_authenticated or action.target_author_id != appellant.pk:
+        raise NotAllowed()
+    existing = Appeal.objects.filter(action=action).first()
+    if existing is not None:
+        return existing
+    if action.action not in RESTRICTING:
+        raise AppealNotPossible()
+    if timezone.now() > appeal_deadline(action=action):
+        raise AppealPeriodOver()
+    statement = (statement or "").strip()
+    if not statement:
+        raise ContentError(_("Please tell us why the decision should be changed."))
+    if len(statement) > STATEMENT_MAX:
+        raise ContentError(
+            _("The statement can be at most %(max)d characters (it has %(len)d).")
+            % {"max": STATEMENT_MAX, "len": len(statement)}
+        )
+    try:
+        with transaction.atomic():
+            return Appeal.objects.create(action=action, appellant=appellant, statement=statement)
+    except IntegrityError:  # a double click raced this one: the first appeal stands
+        return Appeal.objects.get(action=action)
+
+
+def can_decide_appeal(*, member: Member, appeal: Appeal) -> bool:
+    """L18 impartiality: a site moderator who did not take the original action; operators always."""
+    if not member.is_authenticated:
+        return False
+    if member.is_superuser:
+        return True
+    return member_is_moderator(member=member) and appeal.action.moderator_id != member.pk
+
+
+def appeal_decide(*, appeal: Appeal, by: Member, uphold: bool, reason: str) -> bool:
+    """Decide an appeal. Upholding it reverses the measure (hidden or removed content is published
+    again) and logs an "approve" action; either way the appellant is told. Returns False when the
+    appeal was already decided."""
+    if not can_decide_appeal(member=by, appeal=appeal):
+        raise NotAllowed()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContentError(_("Please write the reason the member will read."))
+    if len(reason) > REASON_MAX:
+        raise ContentError(_("The reason is too long."))
+    action = appeal.action
+    status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Appeal.objects.filter(pk=appeal.pk, status=AppealStatus.OPEN).update(
+            status=status, decided_by=by, decided_at=now, decision_reason=reason
+        )
+        if not updated:
+            appeal.refresh_from_db()
+            return False
+        if uphold:
+            if action.action in CONTENT_STATUS_FOR and action.kind != TargetKind.MEMBER:
+                target = target_load(kind=action.kind, object_id=action.object_id)
+                if target is not None and target.status == CONTENT_STATUS_FOR[action.action]:
+                    content_set_status(target=target, status=ContentStatus.PUBLISHED, by=by)
+            ModerationAction.objects.create(
+                review_item_id=action.review_item_id,
+                moderator=by,
+                action=ActionKind.APPROVE,
+                kind=action.kind,
+                object_id=action.object_id,
+                target_author_id=action.target_author_id,
+                reason=f"appeal upheld: {reason}",
+                rule=action.rule,
+            )
+        appellant = appeal.appellant
+        if appellant.is_active:
+            with translation.override(appellant.language):
+                if uphold:
+                    text = _(
+                        "Your appeal was upheld: the decision on your %(kind)s has been reversed. "
+                        "Reason: %(reason)s"
+                    ) % {"kind": TargetKind(action.kind).label, "reason": reason}
+                else:
+                    text = _(
+                        "Your appeal was rejected: the decision on your %(kind)s stands. Reason: %(reason)s"
+                    ) % {"kind": TargetKind(action.kind).label, "reason": reason}
+            _inbox(
+                recipient=appellant,
+                kind="moderation.appeal_decided",
+                url=reverse("moderation:decisions"),
+                data={
+                    "appeal_id": appeal.pk,
+                    "action_id": action.pk,
+                    "target_kind": action.kind,
+                    "object_id": action.object_id,
+                    "outcome": status,
+                    "reason": reason,
+                },
+                text=text,
+            )
+    appeal.refresh_from_db()
+    return True

@@ -10,3 +10,9 @@ urlpatterns = [
     path("items/<int:pk>/decide/", views.item_decide, name="decide"),
     path("report/<str:kind>/<int:object_id>/", views.report, name="report"),
 ]
+urlpatterns += [
+    path("decisions/", views.decisions, name="decisions"),
+    path("decisions/<int:pk>/appeal/", views.appeal_new, name="appeal_new"),
+    path("appeals/", views.appeals, name="appeals"),
+    path("appeals/<int:pk>/", views.appeal_detail, name="appeal"),
+]

@@ -6,18 +6,25 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from content.exceptions import ContentError, NotAllowed, NotFound
-from moderation.forms import DecideForm, QueueFilterForm, ReportForm
+from moderation.forms import AppealDecideForm, AppealForm, DecideForm, QueueFilterForm, ReportForm
 from moderation.models import ReviewItem, TargetKind
 from moderation.selectors import (
     QueueFilters,
+    appeal_get,
+    appeals_queue,
     author_case_file,
+    can_see_appeals,
     can_use_queue,
+    decision_against_get,
+    decisions_against,
     review_item_get,
     review_item_reports,
     review_queue,
@@ -25,6 +32,10 @@ from moderation.selectors import (
     target_load,
 )
 from moderation.services import (
+    appeal_deadline,
+    appeal_decide,
+    appeal_file,
+    can_decide_appeal,
     can_moderate_item,
     report_file,
     review_item_claim,
@@ -143,3 +154,93 @@ def report(request: HttpRequest, kind: str, object_id: int) -> HttpResponse:
             return redirect(back)
     context = {"form": form, "kind": TargetKind(kind), "target": target, "back": back}
     return render(request, "moderation/report.html", context, status=400 if form.errors else 200)
+
+
+APPEALS_PAGE_SIZE = 100
+
+
+@login_required
+def decisions(request: HttpRequest) -> HttpResponse:
+    """L18: the member's own page of decisions taken against them, each with its appeal or a button."""
+    now = timezone.now()
+    rows = [
+        {"action": action, "appeal": _appeal_of(action), "deadline": appeal_deadline(action=action)}
+        for action in decisions_against(member=request.user)[:APPEALS_PAGE_SIZE]
+    ]
+    for row in rows:
+        row["can_appeal"] = row["appeal"] is None and now <= row["deadline"]
+    return render(request, "moderation/decisions.html", {"rows": rows})
+
+
+def _appeal_of(action):
+    try:
+        return action.appeal
+    except ObjectDoesNotExist:
+        return None
+
+
+@login_required
+def appeal_new(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        action = decision_against_get(member=request.user, pk=pk)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if _appeal_of(action) is not None:
+        messages.info(request, _("You have already appealed this decision."))
+        return redirect("moderation:decisions")
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal_file(action=action, appellant=request.user, **form.cleaned_data)
+        except NotAllowed as error:
+            raise Http404(error.message) from error
+        except ContentError as error:
+            form.add_error("statement", error.message)
+        else:
+            messages.success(request, _("Your appeal has been sent. Your inbox will tell you the outcome."))
+            return redirect("moderation:decisions")
+    context = {"form": form, "action": action, "deadline": appeal_deadline(action=action)}
+    return render(request, "moderation/appeal_form.html", context, status=400 if form.errors else 200)
+
+
+def appeal_handlers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not can_see_appeals(viewer=request.user):
+            return render(request, "403.html", status=403)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+
+    return wrapper
+
+
+@appeal_handlers_only
+def appeals(request: HttpRequest) -> HttpResponse:
+    items = list(appeals_queue(viewer=request.user)[:APPEALS_PAGE_SIZE])
+    return render(request, "moderation/appeals.html", {"appeals": items})
+
+
+@appeal_handlers_only
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = appeal_get(viewer=request.user, pk=pk)
+    can_decide = can_decide_appeal(member=request.user, appeal=appeal)
+    form = AppealDecideForm(request.POST or None)
+    if request.method == "POST":
+        if not can_decide:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                decided = appeal_decide(appeal=appeal, by=request.user, **form.cleaned_data)
+            except ContentError as error:
+                form.add_error("reason", error.message)
+            else:
+                if decided:
+                    messages.success(request, _("Appeal decided. The member has been told."))
+                else:
+                    messages.info(request, _("This appeal had already been decided; nothing changed."))
+                return redirect("moderation:appeals")
+    context = {"appeal": appeal, "form": form, "can_decide": can_decide}
+    return render(request, "moderation/appeal.html", context, status=400 if form.errors else 200)

@@ -52,3 +52,12 @@ def register() -> None:
             purpose=PURPOSE,
             export=export_moderation,
         )
+    # L18 appeals: what the appellant wrote, who decided and why. Not in the export yet (the export
+    # above covers reports and actions only).
+    register_personal_data(
+        app_label="moderation",
+        model="Appeal",
+        fields=["appellant", "statement", "decided_by", "decision_reason", "created_at"],
+        category="moderation_records",
+        purpose=PURPOSE,
+    )

@@ -10,7 +10,15 @@ and die with the account (deleting the account anonymises those too).
 
 from django.utils.translation import gettext_lazy as _
 
-from privacy.registry import register_not_personal, register_personal_data, register_retention_handler
+from privacy.registry import (
+    ExportSection,
+    member_pseudonym,
+    register_not_personal,
+    register_personal_data,
+    register_retention_handler,
+)
+
+CHUNK = 500
 
 WRITTEN = _(
     "Showing what you wrote to the space's readers, and keeping a record after deletion as the law requires"
@@ -82,6 +90,119 @@ def _old_deliveries(cutoff):
     return Delivery.objects.filter(created_at__lt=cutoff, status__in=finished)
 
 
+def _stream(queryset, fields, convert=None):
+    """A zero-argument callable streaming .values(*fields) in chunks (LEGAL L7's flat memory)."""
+
+    def rows():
+        for row in queryset.order_by("pk").values(*fields).iterator(chunk_size=CHUNK):
+            yield convert(row) if convert else row
+
+    return rows
+
+
+def _pseudonymise(key: str, target: str):
+    def convert(row):
+        row[target] = member_pseudonym(row.pop(key))
+        return row
+
+    return convert
+
+
+POST_COLUMNS = (
+    "id",
+    "space__slug",
+    "kind",
+    "title",
+    "body",
+    "status",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+)
+COMMENT_COLUMNS = ("id", "post_id", "parent_id", "body", "status", "created_at", "edited_at", "deleted_at")
+REACTION_COLUMNS = ("post_id", "comment_id", "kind", "created_at")
+RSVP_COLUMNS = ("event_id", "event__title", "event__starts_at", "status", "created_at", "updated_at")
+EVENT_COLUMNS = (
+    "id",
+    "space__slug",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "location",
+    "created_at",
+)
+MEMBERSHIP_COLUMNS = ("space__slug", "role", "status", "notification_level", "created_at")
+INBOX_COLUMNS = ("kind", "actor", "url", "created_at", "read_at")
+DELIVERY_COLUMNS = ("channel", "category", "status", "source_kind", "source_id", "created_at", "sent_at")
+
+
+def export_content(*, member_id: int):
+    """LEGAL L7: what the member wrote and did. Other members appear only by pseudonym; the inbox's
+    `data` (which can quote other members' names and text) is left out."""
+    from content.delivery.models import Delivery
+    from content.models import RSVP, Comment, Event, InboxItem, Mention, Post, Reaction, SpaceMembership
+
+    yield ExportSection(
+        "posts",
+        _stream(Post.objects.filter(author_id=member_id), POST_COLUMNS),
+        POST_COLUMNS,
+        _("Your posts"),
+    )
+    yield ExportSection(
+        "comments",
+        _stream(Comment.objects.filter(author_id=member_id), COMMENT_COLUMNS),
+        COMMENT_COLUMNS,
+        _("Your comments"),
+    )
+    yield ExportSection(
+        "reactions",
+        _stream(Reaction.objects.filter(member_id=member_id), REACTION_COLUMNS),
+        REACTION_COLUMNS,
+        _("Your reactions"),
+    )
+    yield ExportSection(
+        "events",
+        _stream(Event.objects.filter(organiser_id=member_id), EVENT_COLUMNS),
+        EVENT_COLUMNS,
+        _("Events you organised"),
+    )
+    yield ExportSection(
+        "rsvps",
+        _stream(RSVP.objects.filter(member_id=member_id), RSVP_COLUMNS),
+        RSVP_COLUMNS,
+        _("Your RSVPs"),
+    )
+    yield ExportSection(
+        "memberships",
+        _stream(SpaceMembership.objects.filter(member_id=member_id), MEMBERSHIP_COLUMNS),
+        MEMBERSHIP_COLUMNS,
+        _("The spaces you belong to"),
+    )
+    yield ExportSection(
+        "mentions",
+        _stream(Mention.objects.filter(member_id=member_id), ("post_id", "comment_id", "created_at")),
+        ("post_id", "comment_id", "created_at"),
+        _("Where you were mentioned"),
+    )
+    yield ExportSection(
+        "inbox",
+        _stream(
+            InboxItem.objects.filter(recipient_id=member_id),
+            ("kind", "actor_id", "url", "created_at", "read_at"),
+            _pseudonymise("actor_id", "actor"),
+        ),
+        INBOX_COLUMNS,
+        _("Your notifications (who caused them, by pseudonym)"),
+    )
+    yield ExportSection(
+        "deliveries",
+        _stream(Delivery.objects.filter(recipient_id=member_id), DELIVERY_COLUMNS),
+        DELIVERY_COLUMNS,
+        _("Emails and notifications sent to you"),
+    )
+
+
 def register() -> None:
     for model, fields in [
         ("Post", ["author", "title", "body", "body_html", "body_fingerprint", "created_at", "deleted_at"]),
@@ -99,6 +220,7 @@ def register() -> None:
             fields=fields,
             category="deleted_content_records",
             purpose=WRITTEN,
+            export=export_content,
         )
     for model, fields, purpose in [
         ("Reaction", ["member", "kind", "created_at"], _("Showing your reactions")),
@@ -109,7 +231,12 @@ def register() -> None:
         ("EmailOptOut", ["member", "category"], _("Respecting the emails you stopped")),
     ]:
         register_personal_data(
-            app_label="content", model=model, fields=fields, category="deleted_accounts", purpose=purpose
+            app_label="content",
+            model=model,
+            fields=fields,
+            category="deleted_accounts",
+            purpose=purpose,
+            export=export_content,
         )
     for model, fields in [
         ("InboxItem", ["recipient", "actor", "kind", "url", "data", "created_at", "read_at"]),
@@ -121,6 +248,7 @@ def register() -> None:
             fields=fields,
             category="delivery_records",
             purpose=_("Delivering notifications and emails, and never sending one twice"),
+            export=export_content,
         )
     register_not_personal(
         app_label="content",

@@ -4,9 +4,12 @@ Nothing here imports another app of ours; members and content register with priv
 """
 
 import hashlib
+import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -310,3 +313,67 @@ class StaffAccess(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("staff access records are append-only")
+
+
+class ExportStorage(FileSystemStorage):
+    """Export archives live outside MEDIA_ROOT (served only through the owner's download view), under
+    settings.EXPORT_ROOT if set (read at each use, so tests can point it elsewhere)."""
+
+    @property
+    def base_location(self):
+        return (
+            getattr(settings, "EXPORT_ROOT", None) or Path(settings.MEDIA_ROOT).parent / "private" / "exports"
+        )
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def export_storage():
+    return ExportStorage()
+
+
+class ExportStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    BUILDING = "building", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ExportArchive(models.Model):
+    """LEGAL L7: one archive of everything about a member; the link works 7 days and 3 downloads."""
+
+    OPEN_STATUSES = (ExportStatus.REQUESTED, ExportStatus.BUILDING)
+    MAX_DOWNLOADS = 3
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(
+        _("status"), max_length=12, choices=ExportStatus.choices, default=ExportStatus.REQUESTED
+    )
+    file = models.FileField(storage=export_storage, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    download_count = models.PositiveSmallIntegerField(_("downloads"), default=0)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export archive")
+        verbose_name_plural = _("export archives")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status__in=["requested", "building"]),
+                name="export_one_open_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.member_id} ({self.status})"

@@ -6,6 +6,8 @@ personal-looking field that nobody registered.
 Apps call these functions from their AppConfig.ready(). Registering the same thing twice is harmless.
 """
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,13 +54,47 @@ class RegistryError(ValueError):
 
 
 @dataclass(frozen=True)
+class ExportSection:
+    """One file of a member's export archive (LEGAL L7): the export contract.
+
+    An export callable is `fn(*, member_id: int) -> Iterable[ExportSection]`, passed as `export=` to
+    register_personal_data. Several registrations may share one callable; it is called once.
+
+    - name: the file's stem inside the archive ("posts" -> posts.json, posts.csv); unique per archive.
+    - rows: a zero-argument callable returning a fresh iterable of dicts, so the builder can stream it
+      once per file (use .values(...).iterator(chunk_size=...) so memory stays flat). Values must be
+      JSON-friendly (str, int, float, bool, None, datetime, date, time; the builder formats these).
+    - columns: when given the section is tabular and is written as CSV too, with these headers.
+    - description: what the file contains, for manifest.json.
+
+    Other members appear only as member_pseudonym(id), never by id, name or email.
+    """
+
+    name: str
+    rows: Callable[[], Iterable[dict]]
+    columns: tuple[str, ...] = ()
+    description: str | Promise = ""
+
+
+def member_pseudonym(member_id: int | None) -> str | None:
+    """A stable name for another member inside an export ("member-<hash>"), not reversible without
+    the secret key, the same in every file of one archive."""
+    if member_id is None:
+        return None
+    from django.conf import settings
+
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"export-member:{member_id}".encode(), hashlib.sha256)
+    return f"member-{digest.hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
 class PersonalData:
     app_label: str
     model: str
     fields: tuple[str, ...]
     category: str
     purpose: str | Promise
-    export: Callable[..., Any] | None = None
+    export: Callable[..., Iterable[ExportSection]] | None = None
     erase: Callable[..., Any] | None = None
 
     @property
@@ -118,7 +154,7 @@ def register_personal_data(
     fields: Iterable[str],
     category: str,
     purpose: str | Promise,
-    export: Callable[..., Any] | None = None,
+    export: Callable[..., Iterable[ExportSection]] | None = None,
     erase: Callable[..., Any] | None = None,
 ) -> PersonalData:
     _check_category(category)
@@ -165,3 +201,12 @@ def registered_fields() -> set[tuple[str, str, str]]:
 
 def retention_handlers(category: str) -> list[RetentionHandler]:
     return [h for (c, _n), h in sorted(_handlers.items()) if c == category]
+
+
+def export_sources() -> list[tuple[Callable[..., Iterable[ExportSection]], list[PersonalData]]]:
+    """Each distinct export callable once, with the registrations it answers for (for the manifest)."""
+    sources: dict[int, tuple[Callable, list[PersonalData]]] = {}
+    for entry in personal_data():
+        if entry.export is not None:
+            sources.setdefault(id(entry.export), (entry.export, []))[1].append(entry)
+    return sorted(sources.values(), key=lambda s: (s[1][0].app_label, s[1][0].model.lower()))

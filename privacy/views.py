@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from privacy.consents import OPTIONAL_PURPOSES, consent_grant, consent_history, consent_withdraw
-from privacy.models import ConsentChannel, ConsentPurpose, PolicyKind
+from privacy.export import ExportUnavailable, export_available, export_download, export_request
+from privacy.models import ConsentChannel, ConsentPurpose, ExportArchive, PolicyKind
 from privacy.rendering import policy_render
 from privacy.selectors import (
     consent_state,
@@ -86,3 +87,44 @@ def consent_decide(request, purpose: str):
         else:
             messages.success(request, _("Withdrawn at once: %(purpose)s.") % {"purpose": label})
     return redirect("privacy:centre")
+
+
+# --- LEGAL L7: data export ------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def export_request_view(request):
+    archive = export_request(member=request.user)
+    return redirect("privacy:export_status", archive_id=archive.pk)
+
+
+@login_required
+def export_status(request, archive_id: int):
+    archive = get_object_or_404(ExportArchive, pk=archive_id, member=request.user)
+    context = {
+        "archive": archive,
+        "building": archive.status in ExportArchive.OPEN_STATUSES,
+        "available": export_available(archive=archive),
+        "downloads_left": max(0, ExportArchive.MAX_DOWNLOADS - archive.download_count),
+    }
+    template = "privacy/_export_status.html" if request.htmx else "privacy/export_status.html"
+    return render(request, template, context)
+
+
+@login_required
+def export_file(request, archive_id: int):
+    get_object_or_404(ExportArchive, pk=archive_id, member=request.user)
+    try:
+        archive = export_download(archive_id=archive_id, member=request.user)
+    except ExportUnavailable:
+        return render(request, "privacy/export_gone.html", status=410)
+    stamp = archive.ready_at.strftime("%Y%m%d")
+    response = FileResponse(
+        archive.file.open("rb"),
+        as_attachment=True,
+        filename=f"my-data-{stamp}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

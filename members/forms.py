@@ -1,12 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from members.avatars import AVATAR_TOO_LARGE, avatar_check_size
 from members.exceptions import AvatarRejected
-from members.models import EMAIL_CAP_MAX, EMAIL_CAP_MIN, Member
+from members.models import EMAIL_CAP_MAX, EMAIL_CAP_MESSAGE, EMAIL_CAP_MIN, Member
 
 EMAIL_FIELDS = [
     "email_mode",
@@ -86,7 +87,6 @@ class PreferencesForm(forms.ModelForm):
             "bio": forms.Textarea(attrs={"rows": 4}),
             "profile_visibility": forms.RadioSelect,
             "email_mode": forms.RadioSelect,
-            "email_daily_cap": forms.NumberInput(attrs={"min": EMAIL_CAP_MIN, "max": EMAIL_CAP_MAX}),
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
@@ -103,6 +103,18 @@ class PreferencesForm(forms.ModelForm):
             for name in EMAIL_FIELDS:
                 del self.fields[name]
         else:
+            for name in EMAIL_FIELDS:
+                # the defaults are callables (the site's settings); no hidden "initial-" copies needed
+                self.fields[name].show_hidden_initial = False
+                if isinstance(self.fields[name], forms.BooleanField):
+                    self.fields[name].label_suffix = ""
+            cap = self.fields["email_daily_cap"]
+            cap.min_value, cap.max_value = EMAIL_CAP_MIN, EMAIL_CAP_MAX
+            cap.validators = [
+                MinValueValidator(EMAIL_CAP_MIN, EMAIL_CAP_MESSAGE),
+                MaxValueValidator(EMAIL_CAP_MAX, EMAIL_CAP_MESSAGE),
+            ]
+            cap.widget.attrs.update(min=EMAIL_CAP_MIN, max=EMAIL_CAP_MAX)
             hour = getattr(settings, "DELIVERY_DIGEST_HOUR", 8)
             self.fields["email_mode"].help_text = _(
                 "A digest gathers everything into one email at %(hour)02d:00 your time (a weekly one on "

@@ -68,13 +68,15 @@ def member_update_preferences(
     The email settings (the member's attention budget) are always written from `member` too: the
     preferences form has already put the submitted values there, and for any other caller they are
     the stored values."""
+    # checked before anything changes (the form refuses these beside the field first)
+    if email_daily_cap is not None and not EMAIL_CAP_MIN <= email_daily_cap <= EMAIL_CAP_MAX:
+        raise ValueError(f"email_daily_cap must be from {EMAIL_CAP_MIN} to {EMAIL_CAP_MAX}")
+    mode = EmailMode(email_mode) if email_mode is not None else None
     avatar_webp = avatar_prepare(upload=avatar) if avatar else None
     fields = ["display_name", "language", "timezone"]
-    if email_mode is not None:
-        member.email_mode = EmailMode(email_mode)
+    if mode is not None:
+        member.email_mode = mode
     if email_daily_cap is not None:
-        if not EMAIL_CAP_MIN <= email_daily_cap <= EMAIL_CAP_MAX:
-            raise ValueError(f"email_daily_cap must be from {EMAIL_CAP_MIN} to {EMAIL_CAP_MAX}")
         member.email_daily_cap = email_daily_cap
     if quiet_hours_start is not None:
         member.quiet_hours_start = quiet_hours_start

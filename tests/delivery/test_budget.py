@@ -13,7 +13,10 @@ from content.delivery.dispatcher import deliveries_dispatch
 from content.delivery.models import Delivery, Outbox
 from content.delivery.planner import deliveries_plan
 from content.models import InboxItem
+from content.services.events import rsvp_set
+from members.services import member_update_preferences
 from tests.delivery.conftest import join
+from tests.factories import EventFactory
 
 # 2026-11-30 is a Monday; Shanghai (the factories' timezone) is UTC+8
 MONDAY_TEN_LOCAL = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
@@ -165,6 +168,50 @@ def test_a_switched_off_type_is_left_out_of_the_digest(space, publish, clock):
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize(
+    "budget",
+    [
+        {"email_mode": "off"},
+        {"email_mode": "daily"},
+        {"email_mode": "weekly"},
+        {"email_daily_cap": 1, "quiet_hours_start": time(0, 0), "quiet_hours_end": time(23, 59)},
+        {"email_event_reminders": False, "email_announcements": False},
+    ],
+)
+def test_transactional_mail_ignores_the_budget(space, django_capture_on_commit_callbacks, budget):
+    event = EventFactory(space=space, capacity=1)
+    going, waiting = join(space, "mute"), join(space, "mute", **budget)
+    with django_capture_on_commit_callbacks(execute=False):
+        rsvp_set(event=event, member=going, going=True)
+        rsvp_set(event=event, member=waiting, going=True)
+        rsvp_set(event=event, member=going, going=False)
+    row = Outbox.objects.get(kind="event.promoted")
+    with time_machine.travel(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), tick=True):  # 23:30 local
+        deliveries_plan(outbox_id=row.pk)
+        assert deliveries_dispatch() == 1
+    assert mail.outbox[0].to == [waiting.email]
+
+
+def test_the_service_saves_the_budget_and_leaves_out_what_is_not_given(member):
+    member_update_preferences(
+        member=member,
+        display_name=member.display_name,
+        language="en",
+        timezone="UTC",
+        email_mode="weekly",
+        email_daily_cap=20,
+        email_mentions=False,
+    )
+    member.refresh_from_db()
+    assert (member.email_mode, member.email_daily_cap, member.email_mentions) == ("weekly", 20, False)
+    assert member.email_replies is True
+    assert (member.quiet_hours_start, member.quiet_hours_end) == (time(22, 0), time(8, 0))
+    with pytest.raises(ValueError):
+        member_update_preferences(
+            member=member, display_name="Mia", language="en", timezone="UTC", email_daily_cap=21
+        )
+
+
 def _preferences(**extra):
     data = {
         "display_name": "Mia",
@@ -183,7 +230,7 @@ def _preferences(**extra):
     return data
 
 
-@pytest.mark.parametrize("cap", ["0", "21"])
+@pytest.mark.parametrize("cap", ["0", "21", "-1"])
 def test_a_cap_outside_1_to_20_is_refused_beside_the_field_with_the_text_kept(member_client, member, cap):
     response = member_client.post(reverse("members:preferences"), _preferences(email_daily_cap=cap))
 
@@ -201,6 +248,8 @@ def test_the_email_settings_are_saved_from_the_preferences_page(member_client, m
     page = member_client.get(reverse("members:preferences")).content.decode()
     assert "<legend>Email</legend>" in page
     assert "At most this many emails a day" in page
+    assert 'min="1" max="20"' in page
+    assert "initial-email" not in page
 
     response = member_client.post(reverse("members:preferences"), _preferences())
 

@@ -116,3 +116,148 @@ def test_the_appellant_is_told_the_outcome_in_both_cases(
     assert told.data["reason"] == "Checked."
     assert f"Your appeal was {outcome}" in told.data["text"]
     assert told.url == "/moderation/decisions/"
+
+
+# Pages
+
+
+def _client_as(client, request, who):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("member", 404), ("other_member", 200), ("moderator", 404), ("operator", 404)],
+)
+def test_only_the_author_opens_the_appeal_form(client, request, action, who, expected):
+    client = _client_as(client, request, who)
+    response = client.get(f"/moderation/decisions/{action.pk}/appeal/")
+    assert response.status_code == expected
+    response = client.post(f"/moderation/decisions/{action.pk}/appeal/", {"statement": "Mine?"})
+    assert Appeal.objects.exists() == (who == "other_member")
+
+
+def test_the_decisions_page_lists_decisions_against_the_member_with_an_appeal_button(
+    client, action, other_member
+):
+    client.force_login(other_member)
+    page = client.get("/moderation/decisions/").content.decode()
+    assert "Advertising." in page and "Rules v1, §3 Spam" in page
+    assert f"/moderation/decisions/{action.pk}/appeal/" in page
+
+
+def test_the_decisions_page_shows_nothing_of_other_members(client, action, member):
+    client.force_login(member)
+    page = client.get("/moderation/decisions/").content.decode()
+    assert "Advertising." not in page
+
+
+def test_an_empty_statement_shows_the_error_beside_the_field(client, action, other_member):
+    client.force_login(other_member)
+    response = client.post(f"/moderation/decisions/{action.pk}/appeal/", {"statement": "  "})
+    assert response.status_code == 400
+    assert 'class="field has-error"' in response.content.decode()
+    assert not Appeal.objects.exists()
+
+
+def test_a_late_appeal_keeps_the_text_and_says_why(client, action, other_member):
+    client.force_login(other_member)
+    with time_machine.travel(timezone.now() + timedelta(days=200)):
+        response = client.post(f"/moderation/decisions/{action.pk}/appeal/", {"statement": "My long story"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "six months" in page and "My long story" in page
+
+
+def test_filing_through_the_form_creates_the_appeal(client, action, other_member):
+    client.force_login(other_member)
+    response = client.post(f"/moderation/decisions/{action.pk}/appeal/", {"statement": "Please look again."})
+    assert response.status_code == 302
+    assert Appeal.objects.get().statement == "Please look again."
+
+
+@pytest.fixture
+def appeal(action, other_member):
+    return appeal_file(action=action, appellant=other_member, statement="Please look again.")
+
+
+@pytest.mark.parametrize(
+    ("who", "list_status", "can_decide"),
+    [
+        ("anonymous", 302, False),
+        ("member", 403, False),
+        ("other_member", 403, False),
+        ("moderator", 200, False),  # took the original action
+        ("second_moderator", 200, True),
+        ("operator", 200, True),
+    ],
+)
+def test_permission_matrix_of_the_appeals_pages(client, request, appeal, post, who, list_status, can_decide):
+    client = _client_as(client, request, who)
+    assert client.get("/moderation/appeals/").status_code == list_status
+    assert client.get(f"/moderation/appeals/{appeal.pk}/").status_code == list_status
+    response = client.post(f"/moderation/appeals/{appeal.pk}/", {"uphold": "yes", "reason": "On topic."})
+    appeal.refresh_from_db()
+    assert (appeal.status == AppealStatus.UPHELD) == can_decide
+    if can_decide:
+        assert response.status_code == 302
+        assert Post.objects.get(pk=post.pk).status == ContentStatus.PUBLISHED
+    elif who == "moderator":
+        assert response.status_code == 403
+
+
+def test_the_decide_form_needs_a_reason_beside_the_field(client, appeal, second_moderator):
+    client.force_login(second_moderator)
+    response = client.post(f"/moderation/appeals/{appeal.pk}/", {"uphold": "no", "reason": ""})
+    assert response.status_code == 400
+    assert 'class="field has-error"' in response.content.decode()
+
+
+def test_open_appeals_come_first_oldest_first_and_overdue_ones_are_marked(
+    client, space, member, moderator, other_member, second_moderator
+):
+    with time_machine.travel(timezone.now() - timedelta(days=20)):
+        old = _hide(PostFactory(space=space, author=other_member), member, moderator)
+        overdue = appeal_file(action=old, appellant=other_member, statement="Old appeal")
+    done = appeal_file(
+        action=_hide(PostFactory(space=space, author=other_member), member, moderator),
+        appellant=other_member,
+        statement="Done appeal",
+    )
+    appeal_decide(appeal=done, by=second_moderator, uphold=False, reason="Stands.")
+    fresh = appeal_file(
+        action=_hide(PostFactory(space=space, author=other_member), member, moderator),
+        appellant=other_member,
+        statement="Fresh appeal",
+    )
+    client.force_login(second_moderator)
+    page = client.get("/moderation/appeals/").content.decode()
+    assert page.index("Old appeal") < page.index("Fresh appeal") < page.index("Done appeal")
+    assert page.count("overdue-badge") == 1
+    assert overdue.pk and fresh.pk
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_appeals_list_costs_the_same_queries_for_1_and_50_appeals(
+    client, space, moderator, operator, rows, django_assert_num_queries
+):
+    for _ in range(rows):
+        author = MemberFactory()
+        action = ModerationAction.objects.create(
+            moderator=moderator,
+            action="hide",
+            kind="post",
+            object_id=PostFactory(space=space, author=author).pk,
+            target_author=author,
+            reason="Spam.",
+            rule="Rules v1",
+        )
+        appeal_file(action=action, appellant=author, statement="Please.")
+    client.force_login(operator)
+    # (sessions live in the cache) 1 the operator, 2 the appeals with their action, its moderator, the
+    # appellant and the decider (one JOINed query), 3 the unread count in the header.
+    with django_assert_num_queries(3):
+        response = client.get("/moderation/appeals/")
+    assert response.content.decode().count('class="card queue-item appeal-item') == rows

@@ -261,3 +261,27 @@ def test_the_appeals_list_costs_the_same_queries_for_1_and_50_appeals(
     with django_assert_num_queries(3):
         response = client.get("/moderation/appeals/")
     assert response.content.decode().count('class="card queue-item appeal-item') == rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_decisions_page_costs_the_same_queries_for_1_and_50_decisions(
+    client, moderator, other_member, rows, django_assert_num_queries
+):
+    for index in range(rows):
+        action = ModerationAction.objects.create(
+            moderator=moderator,
+            action="warn",
+            kind="member",
+            object_id=other_member.pk,
+            target_author=other_member,
+            reason="Be kind.",
+            rule="Rules v1",
+        )
+        if index % 2:
+            appeal_file(action=action, appellant=other_member, statement="Please.")
+    client.force_login(other_member)
+    # (sessions live in the cache) 1 the member, 2 the decisions with their appeals (one JOINed query),
+    # 3 the unread count in the header.
+    with django_assert_num_queries(3):
+        response = client.get("/moderation/decisions/")
+    assert response.content.decode().count('class="card decision"') == rows

@@ -229,3 +229,32 @@ def test_memory_stays_flat_for_a_member_with_ten_thousand_posts():
     _posts(member, space, 9000)
     large = _peak_building(member)
     assert large < 2 * small, (small, large)
+
+
+def test_reports_filed_and_actions_against_the_member_come_with_reason_and_rule(
+    member, other_member, moderator
+):
+    from moderation.models import ModerationAction
+    from moderation.services import report_file
+
+    theirs = PostFactory(author=other_member)
+    report_file(reporter=member, kind="post", object_id=theirs.pk, reason="spam", details="Looks like spam")
+    mine = PostFactory(author=member)
+    ModerationAction.objects.create(
+        moderator=moderator,
+        action="hide",
+        kind="post",
+        object_id=mine.pk,
+        target_author=member,
+        reason="Selling things.",
+        rule="Rule 3: no adverts",
+    )
+    files = archive_files(built(member))
+    reports = json.loads(files["reports_filed.json"])
+    assert [(r["reason"], r["details"]) for r in reports] == [("spam", "Looks like spam")]
+    actions = json.loads(files["moderation_actions.json"])
+    assert [(a["reason"], a["rule"]) for a in actions] == [("Selling things.", "Rule 3: no adverts")]
+    for name, data in files.items():
+        for person in (other_member, moderator):
+            assert person.email.encode() not in data, name
+            assert person.display_name.encode() not in data, name

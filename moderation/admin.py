@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from moderation.models import ModerationAction, Report, ReviewItem
+from moderation.models import Appeal, ModerationAction, Report, ReviewItem
 
 
 class ReportInline(admin.TabularInline):
@@ -37,6 +37,26 @@ class ModerationActionAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "kind", "object_id", "moderator", "rule"]
     list_filter = ["action", "kind"]
     list_select_related = ["moderator"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Appeals are filed and decided through their services (impartiality check, reversal, notice), so
+    the admin only shows them."""
+
+    list_display = ["created_at", "status", "action", "appellant", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["action", "appellant", "decided_by"]
+    raw_id_fields = ["action", "appellant", "decided_by"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -285,3 +285,12 @@ def test_the_decisions_page_costs_the_same_queries_for_1_and_50_decisions(
     with django_assert_num_queries(3):
         response = client.get("/moderation/decisions/")
     assert response.content.decode().count('class="card decision"') == rows
+
+
+def test_operators_see_appeals_in_the_admin_but_cannot_change_them(client, operator, appeal):
+    client.force_login(operator)
+    assert client.get("/admin/moderation/appeal/").status_code == 200
+    assert client.get(f"/admin/moderation/appeal/{appeal.pk}/change/").status_code == 200
+    assert client.get("/admin/moderation/appeal/add/").status_code == 403
+    client.post(f"/admin/moderation/appeal/{appeal.pk}/change/", {"status": "upheld"})
+    assert Appeal.objects.get().status == AppealStatus.OPEN

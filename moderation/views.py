@@ -68,7 +68,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilters(**form.cleaned_data) if form.is_valid() else QueueFilters()
     items = list(review_queue(viewer=request.user, filters=filters)[:QUEUE_SIZE])
     template = "moderation/_queue_items.html" if request.htmx else "moderation/queue.html"
-    return render(request, template, {"items": items, "form": form})
+    context = {"items": items, "form": form, "can_see_appeals": can_see_appeals(viewer=request.user)}
+    return render(request, template, context)
 
 
 def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | None = None) -> dict:

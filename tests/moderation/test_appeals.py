@@ -294,3 +294,10 @@ def test_operators_see_appeals_in_the_admin_but_cannot_change_them(client, opera
     assert client.get("/admin/moderation/appeal/add/").status_code == 403
     client.post(f"/admin/moderation/appeal/{appeal.pk}/change/", {"status": "upheld"})
     assert Appeal.objects.get().status == AppealStatus.OPEN
+
+
+def test_the_review_queue_links_site_moderators_to_the_appeals(client, moderator, space_moderator):
+    client.force_login(moderator)
+    assert "/moderation/appeals/" in client.get("/moderation/").content.decode()
+    client.force_login(space_moderator)
+    assert "/moderation/appeals/" not in client.get("/moderation/").content.decode()

@@ -20,6 +20,7 @@ EMAIL_FIELDS = [
     "email_event_reminders",
     "email_announcements",
 ]
+EMAIL_SWITCHES = EMAIL_FIELDS[4:]
 EMAIL_SECTION = "email_section"
 
 
@@ -125,6 +126,14 @@ class PreferencesForm(forms.ModelForm):
     def email_fields(self) -> list[forms.BoundField]:
         """The fields of the "Email" fieldset (none when an older client did not send them)."""
         return [self[name] for name in EMAIL_FIELDS if name in self.fields]
+
+    @property
+    def email_budget_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.email_fields if field.name not in EMAIL_SWITCHES]
+
+    @property
+    def email_switch_fields(self) -> list[forms.BoundField]:
+        return [field for field in self.email_fields if field.name in EMAIL_SWITCHES]
 
     @property
     def profile_fields(self) -> list[forms.BoundField]:

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 from celery import shared_task
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -312,3 +312,21 @@ def retry_exports() -> int:
     for archive_id in ids:
         export_build(archive_id=archive_id)
     return len(ids)
+
+
+def exports_purge(cutoff) -> int:
+    """Retention for the "export_archives" category (L11: 7 days). A retention purge handler: files of
+    archives past their 7 days or spent downloads are deleted now; a row goes once it expired (or
+    failed) before the cutoff."""
+    now = timezone.now()
+    spent = ExportArchive.objects.filter(status=ExportStatus.READY).filter(
+        models.Q(expires_at__lte=now) | models.Q(download_count__gte=MAX_DOWNLOADS)
+    )
+    for archive in spent.iterator(chunk_size=CHUNK):
+        with transaction.atomic():
+            export_expire(archive=archive)
+    deleted, _ = ExportArchive.objects.filter(
+        models.Q(status=ExportStatus.FAILED, created_at__lt=cutoff)
+        | models.Q(status=ExportStatus.EXPIRED, expires_at__lt=cutoff)
+    ).delete()
+    return deleted

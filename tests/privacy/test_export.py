@@ -258,3 +258,21 @@ def test_reports_filed_and_actions_against_the_member_come_with_reason_and_rule(
         for person in (other_member, moderator):
             assert person.email.encode() not in data, name
             assert person.display_name.encode() not in data, name
+
+
+def test_retention_deletes_spent_archives_and_their_files(member, django_capture_on_commit_callbacks):
+    from privacy.export import exports_purge
+
+    archive = built(member)
+    storage, name = archive.file.storage, archive.file.name
+    assert storage.exists(name)
+    later = archive.ready_at + timedelta(days=8)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert exports_purge(later - timedelta(days=7)) == 0  # the file goes, the row stays 7 more days
+    archive.refresh_from_db()
+    assert archive.status == ExportStatus.EXPIRED
+    assert not storage.exists(name)
+    much_later = later + timedelta(days=8)
+    with time_machine.travel(much_later):
+        assert exports_purge(much_later - timedelta(days=7)) == 1
+    assert not ExportArchive.objects.filter(pk=archive.pk).exists()

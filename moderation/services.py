@@ -319,7 +319,8 @@ def _notify(*, item, by, action, reason, rule, outcome, reports) -> None:
         _inbox(
             recipient=author,
             kind="moderation.notice",
-            url="",
+            # L18: the notice leads to the page where the decision can be appealed.
+            url=reverse("moderation:decisions"),
             data={**data, "action": action, "reason": reason, "rule": rule},
             text=text,
         )

@@ -301,3 +301,8 @@ def test_the_review_queue_links_site_moderators_to_the_appeals(client, moderator
     assert "/moderation/appeals/" in client.get("/moderation/").content.decode()
     client.force_login(space_moderator)
     assert "/moderation/appeals/" not in client.get("/moderation/").content.decode()
+
+
+def test_the_statement_of_reasons_in_the_inbox_leads_to_the_appeal_page(action, other_member):
+    notice = InboxItem.objects.get(recipient=other_member, kind="moderation.notice")
+    assert notice.url == "/moderation/decisions/"

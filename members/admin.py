@@ -54,6 +54,21 @@ class MemberAdmin(UserAdmin):
         ),
         (_("Trust"), {"fields": ("trust_level", "trust_level_locked")}),
         (
+            _("Email"),
+            {
+                "fields": (
+                    "email_mode",
+                    "email_daily_cap",
+                    ("quiet_hours_start", "quiet_hours_end"),
+                    "email_replies",
+                    "email_mentions",
+                    "email_new_posts",
+                    "email_event_reminders",
+                    "email_announcements",
+                )
+            },
+        ),
+        (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),

@@ -2,7 +2,6 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from members.avatars import AVATAR_TOO_LARGE, avatar_check_size
@@ -22,27 +21,6 @@ EMAIL_FIELDS = [
 ]
 EMAIL_SWITCHES = EMAIL_FIELDS[4:]
 EMAIL_SECTION = "email_section"
-
-
-class SignupDetailsForm(forms.Form):
-    """What allauth's signup form asks beyond email and password (ACCOUNT_SIGNUP_FORM_CLASS)."""
-
-    display_name = forms.CharField(
-        label=_("Display name"),
-        max_length=60,
-        help_text=_("How other members will see you. You can change it later."),
-        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
-    )
-
-    def clean_display_name(self) -> str:
-        name = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Please enter a display name."))
-        return name
-
-    def signup(self, request: HttpRequest, user: Member) -> None:
-        # The adapter stores the fields (members.adapter); allauth requires this method to exist.
-        pass
 
 
 class PreferencesForm(forms.ModelForm):

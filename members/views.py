@@ -70,6 +70,7 @@ def _preferences(request: HttpRequest) -> HttpResponse:
                 profile_visibility=data["profile_visibility"] or None,
                 avatar=data["avatar"],
                 remove_avatar=data.get("remove_avatar", False),
+                **form.email_preferences(),
             )
         except AvatarRejected as error:
             form.add_error("avatar", error.message)

@@ -40,6 +40,11 @@ def inbox_sentence(item: InboxItem) -> str:
             "A moderator acted on your content. Reason: %(reason)s Rule: %(rule)s. "
             "You can appeal within six months."
         ),
+        "moderation.appeal_decided": _(
+            "Your appeal was upheld: the decision has been reversed. Reason: %(reason)s"
+        )
+        if item.data.get("outcome") == "upheld"
+        else _("Your appeal was rejected: the decision stands. Reason: %(reason)s"),
         "report.outcome": _("Your report was upheld: a moderator acted on it. Thank you.")
         if item.data.get("outcome") == "upheld"
         else _("Your report was reviewed; the moderators found no breach of the rules."),

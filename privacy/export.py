@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 KEEP_FOR = timedelta(days=7)
 MAX_DOWNLOADS = ExportArchive.MAX_DOWNLOADS
 CHUNK = 500
+STALE_BUILD = timedelta(hours=1)
 
 
 class ExportError(Exception):
@@ -139,11 +140,11 @@ def export_open(*, member) -> ExportArchive | None:
 
 def exports_pending(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
     cutoff = timezone.now() - older_than
-    return list(
-        ExportArchive.objects.filter(status=ExportStatus.REQUESTED, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
+    stale = timezone.now() - STALE_BUILD
+    waiting = models.Q(status=ExportStatus.REQUESTED, created_at__lt=cutoff) | models.Q(
+        status=ExportStatus.BUILDING, created_at__lt=stale
     )
+    return list(ExportArchive.objects.filter(waiting).values_list("pk", flat=True))
 
 
 # --- building -------------------------------------------------------------------------------------
@@ -229,11 +230,18 @@ def _write_archive(fileobj, *, member_id: int) -> None:
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
 
 
+def _buildable(archive: ExportArchive) -> bool:
+    # A build in progress is left alone unless its worker evidently died (then the retry takes over).
+    if archive.status == ExportStatus.REQUESTED:
+        return True
+    return archive.status == ExportStatus.BUILDING and archive.created_at < timezone.now() - STALE_BUILD
+
+
 def export_build(*, archive_id: int) -> ExportArchive:
     """Build the archive; safe to run twice (a built archive is left alone)."""
     with transaction.atomic():
         archive = ExportArchive.objects.select_for_update().filter(pk=archive_id).first()
-        if archive is None or archive.status not in ExportArchive.OPEN_STATUSES:
+        if archive is None or not _buildable(archive):
             return archive
         archive.status = ExportStatus.BUILDING
         archive.save(update_fields=["status"])

@@ -276,3 +276,15 @@ def test_retention_deletes_spent_archives_and_their_files(member, django_capture
     with time_machine.travel(much_later):
         assert exports_purge(much_later - timedelta(days=7)) == 1
     assert not ExportArchive.objects.filter(pk=archive.pk).exists()
+
+
+def test_a_build_in_progress_is_left_alone_until_its_worker_is_evidently_gone(member):
+    from privacy.export import retry_exports
+
+    archive = export_request(member=member)
+    ExportArchive.objects.filter(pk=archive.pk).update(status=ExportStatus.BUILDING)
+    assert export_build(archive_id=archive.pk).status == ExportStatus.BUILDING
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert retry_exports() == 1
+    archive.refresh_from_db()
+    assert archive.status == ExportStatus.READY

@@ -29,6 +29,8 @@ app.conf.update(
     beat_schedule={
         # Every retention category of the schedule (unverified signups included), daily.
         "privacy.apply_retention": {"task": "privacy.apply_retention", "schedule": crontab(minute=7, hour=4)},
+        # export archives whose build task never reached a worker
+        "privacy.retry_exports": {"task": "privacy.retry_exports", "schedule": crontab(minute="*/10")},
         "members.recompute_trust_levels": {
             "task": "members.recompute_trust_levels",
             "schedule": crontab(minute=41, hour=2),

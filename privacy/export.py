@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from privacy.models import ConsentEntry, ExportArchive, ExportStatus
-from privacy.registry import CATEGORY_LABELS, ExportSection, export_sources, personal_data
+from privacy.registry import CATEGORY_LABELS, ExportSection, export_sources
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +99,7 @@ class _Source:
 
 
 def _sources() -> list[_Source]:
-    found = [_Source(fn, entries) for fn, entries in export_sources()]
-    if not any(fn is consents_export for fn, _entries in export_sources()):
-        # privacy's own registration lives in privacy/personal_data.py; until it passes export=, the
-        # builder adds the consent ledger itself.
-        ledger = [e for e in personal_data() if e.app_label == "privacy" and e.model == "ConsentEntry"]
-        found.append(_Source(consents_export, ledger))
-    return found
+    return [_Source(fn, entries) for fn, entries in export_sources()]
 
 
 # --- requests -------------------------------------------------------------------------------------

@@ -33,13 +33,24 @@ def _old_staff_access(cutoff):
 
 
 def register() -> None:
+    from privacy.export import consents_export, exports_purge
+
     register_personal_data(
         app_label="privacy",
         model="ConsentEntry",
         fields=["member", "member_ref", "purpose", "version", "granted", "channel", "actor", "created_at"],
         category="consent_ledger",
         purpose=_("Proving which consents you gave or withdrew, and when"),
+        export=consents_export,
     )
+    register_personal_data(
+        app_label="privacy",
+        model="ExportArchive",
+        fields=["member", "file", "size", "download_count", "created_at", "ready_at", "expires_at"],
+        category="export_archives",
+        purpose=_("Preparing the copy of your data you asked for"),
+    )
+    register_retention_handler(category="export_archives", name="privacy.exports", purge=exports_purge)
     register_personal_data(
         app_label="privacy",
         model="AccountClosure",

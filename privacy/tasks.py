@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from privacy.export import build_export, retry_exports  # noqa: F401  (registers the export tasks)
 from privacy.retention import retention_apply
 
 logger = logging.getLogger(__name__)

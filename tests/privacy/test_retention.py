@@ -235,6 +235,7 @@ def test_categories_without_a_registered_handler_leave_no_run():
         "consent_ledger",
         "delivery_records",
         "deleted_content_records",
+        "export_archives",
         "staff_access_logs",
         "unverified_signups",
     }

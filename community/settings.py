@@ -163,6 +163,9 @@ for _key, _value in _email.items():
         globals()[_key] = _value
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{COMMUNITY_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who members can write to about the community; named in every email, promotional ones above all
+# (LEGAL L13: the sender and its contact).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.Member"

@@ -384,7 +384,7 @@ def delivery_message(delivery: Delivery) -> EmailMultiAlternatives | None:
             "category_label": Category(delivery.category).label,
             "community_name": settings.COMMUNITY_NAME,
             "site_url": settings.SITE_URL,
-            "sender": settings.DEFAULT_FROM_EMAIL,
+            "sender": settings.CONTACT_EMAIL,
         }
         text = render_to_string("content/email/delivery.txt", context)
         html = render_to_string("content/email/delivery.html", context)

@@ -88,6 +88,18 @@ def test_bulk_email_carries_the_one_click_unsubscribe_headers_and_a_visible_link
     assert mimetype == "text/html" and link[1:-1] in html
 
 
+@pytest.mark.legal("L13")
+def test_every_email_names_the_community_and_its_contact(space, publish, settings):
+    settings.CONTACT_EMAIL = "hello@community.example.org"
+    join(space, "all")
+    _plan(publish())
+    deliveries_dispatch()
+    message = mail.outbox[0]
+    assert "hello@community.example.org" in message.body
+    assert "hello@community.example.org" in message.alternatives[0][0]
+    assert settings.COMMUNITY_NAME in message.body
+
+
 def test_the_email_is_rendered_in_the_recipients_language_and_timezone(space, publish):
     join(space, "all", language="zh-hans", timezone="Asia/Shanghai")
     _plan(publish(title="春游"))

@@ -5,6 +5,7 @@ Nothing here imports another app of ours; members and content register with priv
 
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -377,3 +378,92 @@ class ExportArchive(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} of {self.member_id} ({self.status})"
+
+
+class BreachQuerySet(models.QuerySet):
+    def with_overdue(self, *, now=None):
+        """Annotate `_overdue`: a report to either authority is missing and its deadline has passed."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        overdue = models.Q(
+            reported_eu_at__isnull=True, discovered_at__lt=now - Breach.EU_DEADLINE
+        ) | models.Q(
+            significant=True, reported_cn_at__isnull=True, discovered_at__lt=now - Breach.CN_DEADLINE
+        )
+        return self.annotate(
+            _overdue=models.Case(
+                models.When(overdue, then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class Breach(models.Model):
+    """LEGAL L25: the breach register with two clocks, 4 hours to the provincial cyberspace office
+    for a significant incident (CN) and 72 hours to the supervisory authority (GDPR 33)."""
+
+    CN_DEADLINE = timedelta(hours=4)
+    EU_DEADLINE = timedelta(hours=72)
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("What happened and what was done; categories and counts, never names."),
+    )
+    discovered_at = models.DateTimeField(_("discovered"))
+    significant = models.BooleanField(
+        _("significant incident (CN)"),
+        default=False,
+        help_text=_("Must be reported to the provincial cyberspace office within 4 hours."),
+    )
+    affected_categories = models.TextField(_("categories of data affected"), blank=True)
+    affected_count = models.PositiveIntegerField(_("number of people affected"), null=True, blank=True)
+    reported_cn_at = models.DateTimeField(_("reported to the cyberspace office"), null=True, blank=True)
+    reported_eu_at = models.DateTimeField(_("reported to the supervisory authority"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = BreachQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("breach")
+        verbose_name_plural = _("breach register")
+        ordering = ["-discovered_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def deadline_cn(self):
+        """Only a significant incident has a CN deadline."""
+        return self.discovered_at + self.CN_DEADLINE if self.significant else None
+
+    @property
+    def deadline_eu(self):
+        return self.discovered_at + self.EU_DEADLINE
+
+    @property
+    def is_overdue_cn(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.deadline_cn is not None and self.reported_cn_at is None and timezone.now() > self.deadline_cn
+        )
+
+    @property
+    def is_overdue_eu(self) -> bool:
+        from django.utils import timezone
+
+        return self.reported_eu_at is None and timezone.now() > self.deadline_eu

@@ -93,3 +93,9 @@ def register() -> None:
         fields=["label", "description"],
         reason="the schedule's own wording",
     )
+    register_not_personal(
+        app_label="privacy",
+        model="Breach",
+        fields=["title", "description"],
+        reason="an incident written up by staff: categories and counts of data affected, never the people",
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -467,3 +468,102 @@ class Breach(models.Model):
         from django.utils import timezone
 
         return self.reported_eu_at is None and timezone.now() > self.deadline_eu
+
+
+class DataRequestKind(models.TextChoices):
+    CORRECTION = "correction", _("Correct my data")
+    DELETION = "deletion", _("Delete specific data")
+    EXPLANATION = "explanation", _("Explain how my data is used")
+    RESTRICTION = "restriction", _("Restrict how my data is used")
+    GUARDIAN = "guardian", _("Request as a parent or guardian")
+    NEXT_OF_KIN = "next_of_kin", _("Request as a close relative of a deceased member")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class DataRequestStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+
+
+class DataRequestQuerySet(models.QuerySet):
+    def with_overdue(self, *, now=None):
+        """Annotate `_overdue`: still open and past its due date."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return self.annotate(
+            _overdue=models.Case(
+                models.When(
+                    models.Q(status__in=DataRequest.OPEN_STATUSES, due_at__lt=now), then=models.Value(True)
+                ),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class DataRequest(models.Model):
+    """LEGAL L8, L10: a request that needs a person; due in 15 working days, never later than 30 days,
+    with a status the member sees and a written reason when refused."""
+
+    OPEN_STATUSES = (DataRequestStatus.RECEIVED, DataRequestStatus.IN_PROGRESS)
+    HARD_STOP = timedelta(days=30)
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="data_requests",
+        verbose_name=_("member"),
+    )
+    kind = models.CharField(_("kind of request"), max_length=16, choices=DataRequestKind.choices)
+    details = models.TextField(_("details"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=DataRequestStatus.choices, default=DataRequestStatus.RECEIVED
+    )
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    created_at = models.DateTimeField(_("received"), default=timezone_now)
+    due_at = models.DateTimeField(_("due"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+
+    objects = DataRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="data_request_member")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""),
+                name="data_request_refusal_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def hard_stop_at(self):
+        return self.created_at + self.HARD_STOP
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.is_open and timezone.now() > self.due_at

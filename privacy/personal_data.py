@@ -99,3 +99,10 @@ def register() -> None:
         fields=["title", "description"],
         reason="an incident written up by staff: categories and counts of data affected, never the people",
     )
+    register_personal_data(
+        app_label="privacy",
+        model="DataRequest",
+        fields=["member", "kind", "details", "status", "refusal_reason", "created_at", "decided_at"],
+        category="request_cases",
+        purpose=_("Answering the requests you make about your data"),
+    )

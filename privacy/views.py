@@ -1,15 +1,27 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from privacy.consents import OPTIONAL_PURPOSES, consent_grant, consent_history, consent_withdraw
 from privacy.export import ExportUnavailable, export_available, export_download, export_request
-from privacy.models import ConsentChannel, ConsentPurpose, ExportArchive, PolicyKind
+from privacy.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    DataRequest,
+    DataRequestKind,
+    ExportArchive,
+    PolicyKind,
+)
 from privacy.rendering import policy_render
+from privacy.requests import DETAILS_MAX, DataRequestInvalid, data_request_file, data_requests_of
 from privacy.selectors import (
     consent_state,
     consent_states,
@@ -128,3 +140,45 @@ def export_file(request, archive_id: int):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class DataRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_lazy("What are you asking for?"), choices=DataRequestKind.choices)
+    details = forms.CharField(
+        label=_lazy("Details"),
+        max_length=DETAILS_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_lazy("Which data, and what should happen to it. A person reads every request."),
+    )
+
+
+@login_required
+def data_requests(request):
+    """LEGAL L8, L10: the member's requests with their status and due date, and a form to file one."""
+    if request.method == "POST":
+        form = DataRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                filed = data_request_file(
+                    member=request.user, kind=form.cleaned_data["kind"], details=form.cleaned_data["details"]
+                )
+            except DataRequestInvalid as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Your request was received. We will answer by %(due)s.")
+                    % {"due": date_format(localtime(filed.due_at), "DATE_FORMAT")},
+                )
+                return redirect("privacy:requests")
+    else:
+        form = DataRequestForm()
+    context = {"form": form, "requests": data_requests_of(member=request.user)}
+    return render(request, "privacy/requests.html", context)
+
+
+@login_required
+def data_request_detail(request, request_id: int):
+    # Only the owner: anyone else gets 404, not 403, so ids reveal nothing.
+    item = get_object_or_404(DataRequest, pk=request_id, member=request.user)
+    return render(request, "privacy/request_detail.html", {"item": item})

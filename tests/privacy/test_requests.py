@@ -147,14 +147,12 @@ def test_the_admin_lists_overdue_requests_first(operator_client):
     with time_machine.travel(MONDAY, tick=False):
         late = data_request_file(member=MemberFactory(), kind="correction", details="late one")
     with time_machine.travel(datetime(2026, 11, 20, tzinfo=UTC), tick=False):
-        data_request_file(member=MemberFactory(), kind="correction", details="fresh one")
+        fresh = data_request_file(member=MemberFactory(), kind="correction", details="fresh one")
     with time_machine.travel(datetime(2026, 11, 25, tzinfo=UTC)):
         html = operator_client.get("/admin/privacy/datarequest/").content.decode()
-        first_row = html.index("/admin/privacy/datarequest/")
         assert html.index(f"/admin/privacy/datarequest/{late.pk}/change/") < html.index(
-            f"/admin/privacy/datarequest/{late.pk + 1}/change/"
+            f"/admin/privacy/datarequest/{fresh.pk}/change/"
         )
-        assert first_row >= 0
         assert operator_client.get("/admin/privacy/datarequest/", {"overdue": "yes"}).status_code == 200
 
 

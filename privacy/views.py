@@ -5,9 +5,8 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from privacy.consents import OPTIONAL_PURPOSES, consent_grant, consent_history, consent_withdraw
@@ -143,12 +142,12 @@ def export_file(request, archive_id: int):
 
 
 class DataRequestForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("What are you asking for?"), choices=DataRequestKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("What are you asking for?"), choices=DataRequestKind.choices)
     details = forms.CharField(
-        label=_lazy("Details"),
+        label=gettext_lazy("Details"),
         max_length=DETAILS_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_lazy("Which data, and what should happen to it. A person reads every request."),
+        help_text=gettext_lazy("Which data, and what should happen to it. A person reads every request."),
     )
 
 

@@ -1,5 +1,6 @@
 """Simplified Chinese is complete: every message of ours is translated, none fuzzy, none missing."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -41,3 +42,16 @@ def test_no_string_in_the_code_is_missing_from_the_chinese_catalogue(tmp_path):
         timeout=120,
     )
     assert problems(polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))) == []
+
+
+def test_translation_functions_are_imported_under_names_makemessages_knows():
+    """makemessages only extracts gettext, gettext_lazy, ngettext… and `_`: a string marked through any
+    other alias would silently stay English."""
+    aliased = re.compile(r"import (?:gettext|gettext_lazy|ngettext|ngettext_lazy|pgettext) as (?!_\b)\w+")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for app in ("community", "members", "content", "moderation", "privacy")
+        for path in (ROOT / app).rglob("*.py")
+        for match in aliased.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

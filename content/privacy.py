@@ -100,6 +100,11 @@ def _stream(queryset, fields, convert=None):
     return rows
 
 
+def _section(name: str, queryset, columns, description) -> ExportSection:
+    """A section whose rows are exactly `columns` of `queryset`, streamed."""
+    return ExportSection(name, _stream(queryset, columns), columns, description)
+
+
 def _pseudonymise(key: str, target: str):
     def convert(row):
         row[target] = member_pseudonym(row.pop(key))
@@ -143,45 +148,45 @@ def export_content(*, member_id: int):
     from content.delivery.models import Delivery
     from content.models import RSVP, Comment, Event, InboxItem, Mention, Post, Reaction, SpaceMembership
 
-    yield ExportSection(
+    yield _section(
         "posts",
-        _stream(Post.objects.filter(author_id=member_id), POST_COLUMNS),
+        Post.objects.filter(author_id=member_id),
         POST_COLUMNS,
         _("Your posts"),
     )
-    yield ExportSection(
+    yield _section(
         "comments",
-        _stream(Comment.objects.filter(author_id=member_id), COMMENT_COLUMNS),
+        Comment.objects.filter(author_id=member_id),
         COMMENT_COLUMNS,
         _("Your comments"),
     )
-    yield ExportSection(
+    yield _section(
         "reactions",
-        _stream(Reaction.objects.filter(member_id=member_id), REACTION_COLUMNS),
+        Reaction.objects.filter(member_id=member_id),
         REACTION_COLUMNS,
         _("Your reactions"),
     )
-    yield ExportSection(
+    yield _section(
         "events",
-        _stream(Event.objects.filter(organiser_id=member_id), EVENT_COLUMNS),
+        Event.objects.filter(organiser_id=member_id),
         EVENT_COLUMNS,
         _("Events you organised"),
     )
-    yield ExportSection(
+    yield _section(
         "rsvps",
-        _stream(RSVP.objects.filter(member_id=member_id), RSVP_COLUMNS),
+        RSVP.objects.filter(member_id=member_id),
         RSVP_COLUMNS,
         _("Your RSVPs"),
     )
-    yield ExportSection(
+    yield _section(
         "memberships",
-        _stream(SpaceMembership.objects.filter(member_id=member_id), MEMBERSHIP_COLUMNS),
+        SpaceMembership.objects.filter(member_id=member_id),
         MEMBERSHIP_COLUMNS,
         _("The spaces you belong to"),
     )
-    yield ExportSection(
+    yield _section(
         "mentions",
-        _stream(Mention.objects.filter(member_id=member_id), ("post_id", "comment_id", "created_at")),
+        Mention.objects.filter(member_id=member_id),
         ("post_id", "comment_id", "created_at"),
         _("Where you were mentioned"),
     )
@@ -195,9 +200,9 @@ def export_content(*, member_id: int):
         INBOX_COLUMNS,
         _("Your notifications (who caused them, by pseudonym)"),
     )
-    yield ExportSection(
+    yield _section(
         "deliveries",
-        _stream(Delivery.objects.filter(recipient_id=member_id), DELIVERY_COLUMNS),
+        Delivery.objects.filter(recipient_id=member_id),
         DELIVERY_COLUMNS,
         _("Emails and notifications sent to you"),
     )

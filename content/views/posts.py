@@ -14,6 +14,7 @@ from content.selectors.posts import (
     REACTION_CHOICES,
     comment_get,
     decorate_comments,
+    decorate_posts,
     feed_member,
     post_get,
     post_thread,
@@ -119,6 +120,13 @@ def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("content:post_detail", pk=post.pk)
 
 
+def _reactions_partial(request: HttpRequest, target: object) -> HttpResponse:
+    """The reaction bar alone, for htmx to swap in place; `target` is already decorated afresh (the
+    counts come from decorate_*, not from the row, so the row need not be read again)."""
+    context = {"target": target, "react_url": request.path, "reaction_kinds": REACTION_CHOICES}
+    return render(request, "content/posts/_reactions.html", context)
+
+
 @login_required
 @require_POST
 @not_found_as_404
@@ -130,12 +138,8 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.error(request, error.message)
     if request.htmx:
-        post = post_get(viewer=request.user, pk=pk)
-        return render(
-            request,
-            "content/posts/_reactions.html",
-            {"target": post, "react_url": request.path, "reaction_kinds": REACTION_CHOICES},
-        )
+        decorate_posts([post], viewer=request.user)
+        return _reactions_partial(request, post)
     return redirect("content:post_detail", pk=post.pk)
 
 
@@ -211,13 +215,8 @@ def comment_react(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.error(request, error.message)
     if request.htmx:
-        comment = comment_get(viewer=request.user, pk=pk)
         decorate_comments([comment], viewer=request.user)
-        return render(
-            request,
-            "content/posts/_reactions.html",
-            {"target": comment, "react_url": request.path, "reaction_kinds": REACTION_CHOICES},
-        )
+        return _reactions_partial(request, comment)
     return redirect(f"{reverse('content:post_detail', args=[comment.post_id])}#comment-{comment.pk}")
 
 

@@ -23,6 +23,14 @@ EMAIL_SWITCHES = EMAIL_FIELDS[4:]
 EMAIL_SECTION = "email_section"
 
 
+def display_name_clean(value: str) -> str:
+    """Shared by signup and preferences: a name of only spaces is no name."""
+    name = value.strip()
+    if not name:
+        raise forms.ValidationError(_("Please enter a display name."))
+    return name
+
+
 class PreferencesForm(forms.ModelForm):
     # Not a model field of the form: the service converts the picture, the form only checks its size.
     avatar = forms.FileField(
@@ -133,7 +141,4 @@ class PreferencesForm(forms.ModelForm):
         return upload or None
 
     def clean_display_name(self) -> str:
-        name = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Please enter a display name."))
-        return name
+        return display_name_clean(self.cleaned_data["display_name"])

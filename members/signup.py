@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from members.forms import display_name_clean
 from members.models import Member
 from privacy.consents import consent_grant, consent_withdraw
 
@@ -41,10 +42,7 @@ class SignupDetailsForm(forms.Form):
         )
 
     def clean_display_name(self) -> str:
-        name = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Please enter a display name."))
-        return name
+        return display_name_clean(self.cleaned_data["display_name"])
 
     def signup(self, request: HttpRequest, user: Member) -> None:
         """Called by allauth once the member exists: record their answers in the consent ledger."""

@@ -123,6 +123,15 @@ class Member(AbstractBaseUser, PermissionsMixin):
     email_new_posts = models.BooleanField(_("new posts in your spaces"), default=True)
     email_event_reminders = models.BooleanField(_("event reminders"), default=True)
     email_announcements = models.BooleanField(_("announcements"), default=True)
+    reminder_in_quiet_hours = models.BooleanField(
+        _("the 1-hour event reminder may come during quiet hours"), default=False
+    )
+    # account standing, set by moderation through members' standing services (L20)
+    posting_limited_until = models.DateTimeField(_("posting limited until"), null=True, blank=True)
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
+    banned_at = models.DateTimeField(_("banned"), null=True, blank=True)
+    # L5: a minor's account waits for a guardian's consent, and is never profiled
+    is_minor = models.BooleanField(_("minor"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("staff status"), default=False, help_text=_("Can sign in to the admin site.")
@@ -206,3 +215,36 @@ class ActiveDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.day}"
+
+
+class BannedEmail(models.Model):
+    """A banned address, kept only as a salted hash (L11: never the email itself), so the same address
+    cannot register again while the ban lasts."""
+
+    email_hash = models.CharField(_("salted hash of the email"), max_length=64, unique=True)
+    banned_at = models.DateTimeField(_("banned"), default=django_timezone.now)
+    until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: for good."))
+
+    class Meta:
+        verbose_name = _("banned email")
+        verbose_name_plural = _("banned emails")
+
+    def __str__(self) -> str:
+        return self.email_hash[:12]
+
+
+class GuardianConsent(models.Model):
+    """L5: the consent a guardian gives, through an emailed link, before a minor's account is active."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="guardian_consent")
+    guardian_email = models.EmailField(_("guardian's email address"))
+    requested_at = models.DateTimeField(_("requested"), default=django_timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("refused"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
+
+    def __str__(self) -> str:
+        return f"{self.member_id}"

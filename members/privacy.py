@@ -36,6 +36,7 @@ PREFERENCE_FIELDS = (
     "email_new_posts",
     "email_event_reminders",
     "email_announcements",
+    "reminder_in_quiet_hours",
 )
 
 
@@ -108,6 +109,12 @@ def register() -> None:
             "email_new_posts",
             "email_event_reminders",
             "email_announcements",
+            "reminder_in_quiet_hours",
+            # standing and age: needed to run the account (L5, L20)
+            "posting_limited_until",
+            "suspended_until",
+            "banned_at",
+            "is_minor",
         ],
         category="deleted_accounts",
         purpose=_("Running your account and showing your profile"),
@@ -143,6 +150,20 @@ def register() -> None:
         category="deleted_accounts",
         purpose=_("Counting the days you were active, to raise your trust level"),
         export=export_member,
+    )
+    register_personal_data(
+        app_label="members",
+        model="GuardianConsent",
+        fields=["member", "guardian_email", "requested_at", "confirmed_at", "refused_at"],
+        category="deleted_accounts",
+        purpose=_("Asking a guardian to consent for a member under the age of consent"),
+    )
+    register_personal_data(
+        app_label="members",
+        model="BannedEmail",
+        fields=["email_hash", "banned_at", "until"],
+        category="ban_identifiers",
+        purpose=_("Stopping a banned address from registering again"),
     )
     register_retention_handler(
         category="unverified_signups", name="members.unverified_signups", purge=_purge_unverified_signups

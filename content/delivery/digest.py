@@ -26,6 +26,7 @@ CATEGORY_SWITCHES = {
     Category.MENTIONS: "email_mentions",
     Category.POSTS: "email_new_posts",
     Category.PROMOTIONAL: "email_announcements",
+    Category.REMINDERS: "email_event_reminders",
 }
 EVENT_REMINDER_PREFIX = "event.reminder"
 

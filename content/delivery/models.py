@@ -49,6 +49,7 @@ class Category(models.TextChoices):
     REPLIES = "replies", _("replies to you")
     MENTIONS = "mentions", _("mentions of you")
     PROMOTIONAL = "promotional", _("announcements and offers")
+    REMINDERS = "reminders", _("event reminders")
     DIGEST = "digest", _("the daily digest")
     TRANSACTIONAL = "transactional", _("account and event notices")
 

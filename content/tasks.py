@@ -4,25 +4,17 @@ import logging
 
 from celery import shared_task
 
-from content.delivery.outbox import outbox_kick, outbox_relay
+from content.delivery.outbox import dispatcher_kick, outbox_kick, outbox_relay
 from content.delivery.planner import deliveries_plan
 
 logger = logging.getLogger(__name__)
-
-
-def _kick_dispatcher() -> None:
-    """Send due emails now rather than at the next beat; the beat covers a failure."""
-    try:
-        dispatch_email.apply_async(retry=False)
-    except Exception:  # the broker is down: the periodic dispatcher will find the rows
-        logger.warning("content.delivery.dispatch_kick_failed", exc_info=True)
 
 
 @shared_task(name="content.plan_deliveries", ignore_result=True)
 def plan_deliveries(outbox_id: int) -> int:
     emails = deliveries_plan(outbox_id=outbox_id)
     if emails:
-        _kick_dispatcher()
+        dispatcher_kick()
     return emails
 
 
@@ -44,7 +36,7 @@ def compose_digests() -> int:
 
     composed = digests_compose()
     if composed:
-        _kick_dispatcher()
+        dispatcher_kick()
     return composed
 
 

@@ -31,9 +31,11 @@ from django.utils.translation import ngettext
 from community.ratelimit import window_hit
 from content.delivery.digest import DIGEST, email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
+from content.delivery.notices import NOTICE
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
 from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
 from content.models import RSVP, Comment, ContentStatus, Post, RSVPStatus
+from content.selectors.inbox import inbox_sentence
 from members.models import EmailMode, Member
 
 logger = logging.getLogger(__name__)
@@ -145,7 +147,7 @@ def _cancel_reason(delivery: Delivery) -> str:
     if delivery.inbox_item_id and delivery.inbox_item and delivery.inbox_item.read_at:
         return "already read in the inbox"
     if delivery.category == Category.TRANSACTIONAL:
-        return ""
+        return _over_transactional_ceiling(delivery)
     # the member's attention budget: email off, or this type of email switched off (L14 still applies)
     if member.email_mode == EmailMode.OFF:
         return "email is off"
@@ -166,6 +168,20 @@ def _cancel_reason(delivery: Delivery) -> str:
         if recent.exists():
             return "one promotional email a week"
     return ""
+
+
+def _over_transactional_ceiling(delivery: Delivery) -> str:
+    """Transactional mail skips the budget, but a member gets at most this many a day, so nobody can
+    use reports, requests or RSVPs to flood someone's mailbox. The inbox keeps every notice."""
+    ceiling = _setting("DELIVERY_TRANSACTIONAL_CEILING", 20)
+    sent = Delivery.objects.filter(
+        recipient_id=delivery.recipient_id,
+        channel=Channel.EMAIL,
+        status=DeliveryStatus.SENT,
+        category=Category.TRANSACTIONAL,
+        sent_at__gte=timezone.now() - timedelta(days=1),
+    ).count()
+    return "transactional daily ceiling" if sent >= ceiling else ""
 
 
 def _in_quiet_hours(*, now: clock_time, start: clock_time, end: clock_time) -> bool:
@@ -283,6 +299,8 @@ def _content(delivery: Delivery) -> Content | None:
         )
     if delivery.source_kind == DIGEST:
         return _digest_content(delivery)
+    if delivery.source_kind == NOTICE:
+        return _notice_content(delivery)
     if delivery.source_kind == EVENT_PROMOTED:
         rsvp = RSVP.objects.select_related("event").filter(pk=delivery.source_id).first()
         if rsvp is None or rsvp.status != RSVPStatus.GOING or rsvp.event.deleted_at is not None:
@@ -298,6 +316,31 @@ def _content(delivery: Delivery) -> Content | None:
             when=event.starts_at,
         )
     return None
+
+
+def _notice_subject(kind: str) -> str:
+    subjects = {
+        "moderation.notice": _("A moderator acted on your content"),
+        "moderation.appeal_decided": _("Your appeal has been decided"),
+        "report.received": _("We received your report"),
+        "report.outcome": _("The outcome of your report"),
+        "privacy.export_ready": _("Your data export is ready"),
+    }
+    return subjects.get(kind) or _("A message from %(community)s") % {"community": settings.COMMUNITY_NAME}
+
+
+def _notice_content(delivery: Delivery) -> Content | None:
+    item = delivery.inbox_item
+    if item is None:  # the inbox item was deleted (the member cleared it, or the account is going)
+        return None
+    return Content(
+        subject=_notice_subject(item.kind),
+        headline=inbox_sentence(item),
+        title="",
+        excerpt="",
+        url=item.url or reverse("content:inbox"),
+        when=None,
+    )
 
 
 def _item_sentence(kind: str, names: dict) -> str:

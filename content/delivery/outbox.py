@@ -29,25 +29,37 @@ def outbox_enqueue(*, kind: str, object_id: int) -> Outbox:
     return row
 
 
-def outbox_kick(*, outbox_id: int) -> bool:
-    """Publish the planning task without retries and with a short connection timeout. A broker outage
-    must never fail or slow down the request that published: the relay picks the row up later."""
-    from content.tasks import plan_deliveries
-
+def task_kick(task, *args) -> bool:
+    """Publish a task without retries and with a short connection timeout. A broker outage must never
+    fail or slow down the request that caused it: a periodic job picks the work up later."""
     try:
         # The URL is read now, not at import, so a settings override (and a broker moved at run time)
         # applies; Celery's own retry loop is off, so a dead broker costs one refused connection.
-        with plan_deliveries.app.connection_for_write(
+        with task.app.connection_for_write(
             settings.CELERY_BROKER_URL,
             connect_timeout=1,
             # kombu would otherwise retry the first connection with pauses of a second
             transport_options={"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 0},
         ) as connection:
-            plan_deliveries.apply_async(args=[outbox_id], connection=connection, retry=False)
-    except Exception:  # any broker failure at all: log it, the relay covers it
-        logger.warning("content.delivery.kick_failed outbox=%s", outbox_id, exc_info=True)
+            task.apply_async(args=list(args), connection=connection, retry=False)
+    except Exception:  # any broker failure at all: log it, the periodic job covers it
+        logger.warning("content.delivery.kick_failed task=%s args=%s", task.name, args, exc_info=True)
         return False
     return True
+
+
+def outbox_kick(*, outbox_id: int) -> bool:
+    """Ask a worker to plan this row now; when the broker is down, the relay picks the row up later."""
+    from content.tasks import plan_deliveries
+
+    return task_kick(plan_deliveries, outbox_id)
+
+
+def dispatcher_kick() -> bool:
+    """Ask a worker to send due emails now rather than at the next beat (which covers a failure)."""
+    from content.tasks import dispatch_email
+
+    return task_kick(dispatch_email)
 
 
 def outbox_relay(*, limit: int = 200) -> int:

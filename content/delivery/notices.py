@@ -1,0 +1,46 @@
+"""Transactional notices to one member: a moderation decision, "your export is ready", an event change.
+
+A notice is an inbox item and, written in the same transaction, its email delivery: the delivery row
+is itself the record of what is owed, so nothing waits on the broker. Notices skip the attention
+budget and the digest (the member needs them), but the dispatcher holds each member to a hard daily
+ceiling of transactional email, against abuse (a flood of reports or requests must not become a flood
+of mail).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from content.delivery.models import Category, Channel, Delivery, DeliveryStatus
+from content.delivery.outbox import dispatcher_kick
+from content.models import InboxItem
+from members.models import Member
+
+NOTICE = "notice"
+
+
+def notice_send(
+    *,
+    recipient: Member,
+    kind: str,
+    url: str = "",
+    data: dict | None = None,
+    actor: Member | None = None,
+    email: bool = True,
+) -> InboxItem:
+    """Tell one member something they must know. `kind` and `data` render the sentence in the reader's
+    language (content.selectors.inbox.inbox_sentence); `data["text"]` is the fallback for a kind it
+    does not know. With `email`, an email follows unless the member reads the inbox item first."""
+    item = InboxItem.objects.create(recipient=recipient, kind=kind, actor=actor, url=url, data=data or {})
+    if email and recipient.is_active:
+        Delivery.objects.create(
+            source_kind=NOTICE,
+            source_id=item.pk,
+            recipient=recipient,
+            channel=Channel.EMAIL,
+            category=Category.TRANSACTIONAL,
+            status=DeliveryStatus.PENDING,
+            inbox_item=item,
+            due_at=timezone.now(),
+        )
+        transaction.on_commit(dispatcher_kick)
+    return item

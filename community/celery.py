@@ -38,6 +38,11 @@ app.conf.update(
         # Delivery engine: state lives in PostgreSQL, so each run only picks up what is due.
         "content.relay_outbox": {"task": "content.relay_outbox", "schedule": 30.0},
         "content.dispatch_email": {"task": "content.dispatch_email", "schedule": 5.0},
+        # every 5 minutes: a reminder goes out at most 5 minutes after its moment
+        "content.schedule_event_reminders": {
+            "task": "content.schedule_event_reminders",
+            "schedule": crontab(minute="*/5"),
+        },
         # every quarter hour: each member's digest goes out during their local digest hour
         "content.compose_digests": {"task": "content.compose_digests", "schedule": crontab(minute="*/15")},
     },

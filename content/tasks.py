@@ -30,6 +30,13 @@ def dispatch_email() -> int:
     return deliveries_dispatch()
 
 
+@shared_task(name="content.schedule_event_reminders", ignore_result=True)
+def schedule_event_reminders() -> int:
+    from content.delivery.reminders import reminders_schedule
+
+    return reminders_schedule()
+
+
 @shared_task(name="content.compose_digests", ignore_result=True)
 def compose_digests() -> int:
     from content.delivery.digest import digests_compose
@@ -40,4 +47,11 @@ def compose_digests() -> int:
     return composed
 
 
-__all__ = ["compose_digests", "dispatch_email", "outbox_kick", "plan_deliveries", "relay_outbox"]
+__all__ = [
+    "compose_digests",
+    "dispatch_email",
+    "outbox_kick",
+    "plan_deliveries",
+    "relay_outbox",
+    "schedule_event_reminders",
+]

@@ -7,19 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from members.avatars import AVATAR_TOO_LARGE, avatar_check_size
 from members.exceptions import AvatarRejected
 from members.models import EMAIL_CAP_MAX, EMAIL_CAP_MESSAGE, EMAIL_CAP_MIN, Member
+from members.services import EMAIL_SWITCHES
 
-EMAIL_FIELDS = [
-    "email_mode",
-    "email_daily_cap",
-    "quiet_hours_start",
-    "quiet_hours_end",
-    "email_replies",
-    "email_mentions",
-    "email_new_posts",
-    "email_event_reminders",
-    "email_announcements",
-]
-EMAIL_SWITCHES = EMAIL_FIELDS[4:]
+EMAIL_FIELDS = ["email_mode", "email_daily_cap", "quiet_hours_start", "quiet_hours_end", *EMAIL_SWITCHES]
 EMAIL_SECTION = "email_section"
 
 
@@ -59,6 +49,7 @@ class PreferencesForm(forms.ModelForm):
             "email_new_posts": _("New posts in my spaces"),
             "email_event_reminders": _("Event reminders"),
             "email_announcements": _("Announcements"),
+            "reminder_in_quiet_hours": _("The 1-hour event reminder may come during quiet hours"),
         }
         help_texts = {
             "language": _("Pages and emails from the community use this language."),

@@ -19,6 +19,7 @@ EMAIL_SWITCHES = (
     "email_new_posts",
     "email_event_reminders",
     "email_announcements",
+    "reminder_in_quiet_hours",
 )
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def member_update_preferences(
     email_new_posts: bool | None = None,
     email_event_reminders: bool | None = None,
     email_announcements: bool | None = None,
+    reminder_in_quiet_hours: bool | None = None,
 ) -> Member:
     """Save the preferences and profile. A new avatar is checked and converted first, so a rejected
     picture (AvatarRejected) changes nothing at all. Fields left as None keep their value.
@@ -88,6 +90,7 @@ def member_update_preferences(
         "email_new_posts": email_new_posts,
         "email_event_reminders": email_event_reminders,
         "email_announcements": email_announcements,
+        "reminder_in_quiet_hours": reminder_in_quiet_hours,
     }
     for name, value in switches.items():
         if value is not None:

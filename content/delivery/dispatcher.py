@@ -33,8 +33,9 @@ from content.delivery.digest import DIGEST, email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.delivery.notices import NOTICE
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
+from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
 from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
-from content.models import RSVP, Comment, ContentStatus, Post, RSVPStatus
+from content.models import RSVP, Comment, ContentStatus, Event, Post, RSVPStatus
 from content.selectors.inbox import inbox_sentence
 from members.models import EmailMode, Member
 
@@ -210,7 +211,9 @@ def _over_budget(delivery: Delivery) -> str:
     end = member.quiet_hours_end
     if end is None:
         end = clock_time(_setting("DELIVERY_QUIET_END", 8) % 24)
-    if _in_quiet_hours(now=local.time().replace(tzinfo=None), start=start, end=end):
+    # the member may let the 1-hour reminder through their quiet hours (it is useless the morning after)
+    reminder_allowed = delivery.source_kind == REMINDER_1H and member.reminder_in_quiet_hours
+    if not reminder_allowed and _in_quiet_hours(now=local.time().replace(tzinfo=None), start=start, end=end):
         return "quiet hours"
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = (
@@ -301,6 +304,8 @@ def _content(delivery: Delivery) -> Content | None:
         return _digest_content(delivery)
     if delivery.source_kind == NOTICE:
         return _notice_content(delivery)
+    if delivery.source_kind in REMINDER_KINDS:
+        return _reminder_content(delivery)
     if delivery.source_kind == EVENT_PROMOTED:
         rsvp = RSVP.objects.select_related("event").filter(pk=delivery.source_id).first()
         if rsvp is None or rsvp.status != RSVPStatus.GOING or rsvp.event.deleted_at is not None:
@@ -316,6 +321,35 @@ def _content(delivery: Delivery) -> Content | None:
             when=event.starts_at,
         )
     return None
+
+
+def _upcoming_event(event_id: int | None) -> Event | None:
+    """The event if it is still ahead and shown: a reminder for anything else is noise."""
+    return Event.objects.filter(
+        pk=event_id,
+        status=ContentStatus.PUBLISHED,
+        deleted_at__isnull=True,
+        starts_at__gt=timezone.now(),
+    ).first()
+
+
+def _reminder_content(delivery: Delivery) -> Content | None:
+    event = _upcoming_event(delivery.source_id)
+    if event is None:
+        return None
+    if delivery.source_kind == REMINDER_1H:
+        subject = _("In one hour: “%(title)s”") % {"title": event.title}
+    else:
+        subject = _("Tomorrow: “%(title)s”") % {"title": event.title}
+    place = event.location or event.online_url
+    return Content(
+        subject=subject,
+        headline=subject,
+        title=event.title,
+        excerpt=place,
+        url=reverse("content:event_detail", args=[event.pk]),
+        when=event.starts_at,
+    )
 
 
 def _notice_subject(kind: str) -> str:
@@ -344,6 +378,10 @@ def _notice_content(delivery: Delivery) -> Content | None:
 
 
 def _item_sentence(kind: str, names: dict) -> str:
+    if kind == REMINDER_1H:
+        return _("“%(title)s” starts in an hour.") % names
+    if kind == REMINDER_24H:
+        return _("“%(title)s” starts within a day.") % names
     if kind == "post.mention":
         return _("%(actor)s mentioned you in “%(title)s”.") % names
     if kind == "comment.reply":
@@ -366,6 +404,16 @@ def _digest_content(delivery: Delivery) -> Content | None:
             pk__in=[pk for pk in post_ids if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
         ).values_list("pk", flat=True)
     )
+    # a reminder rolled into the digest is worth sending only while its event is still ahead
+    event_ids = {item.inbox_item.data.get("event_id") for item in items if item.source_kind in REMINDER_KINDS}
+    upcoming = set(
+        Event.objects.filter(
+            pk__in=[pk for pk in event_ids if pk],
+            status=ContentStatus.PUBLISHED,
+            deleted_at__isnull=True,
+            starts_at__gt=timezone.now(),
+        ).values_list("pk", flat=True)
+    )
     if any(item.category == Category.PROMOTIONAL for item in items) and not _consent_granted(
         delivery.recipient
     ):
@@ -385,7 +433,10 @@ def _digest_content(delivery: Delivery) -> Content | None:
     lines = []
     for item in items:
         inbox = item.inbox_item
-        if inbox.data.get("post_id") not in visible:
+        if item.source_kind in REMINDER_KINDS:
+            if inbox.data.get("event_id") not in upcoming:
+                continue
+        elif inbox.data.get("post_id") not in visible:
             continue
         names = {
             "actor": inbox.actor.display_name if inbox.actor else "",

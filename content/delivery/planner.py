@@ -9,15 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, Outbox
+from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
 from content.models import (
     RSVP,
     Comment,
     ContentStatus,
+    Event,
     InboxItem,
     MembershipStatus,
     Mention,
     NotificationLevel,
     Post,
+    RSVPStatus,
     SpaceMembership,
     SpaceVisibility,
 )
@@ -147,10 +150,35 @@ def _event_promoted_source(row: Outbox) -> Source | None:
     )
 
 
+def _event_reminder_source(row: Outbox) -> Source | None:
+    """The members going to an event that is still ahead; nothing once it has started or gone."""
+    event = Event.objects.filter(pk=row.object_id).first()
+    if (
+        event is None
+        or event.status != ContentStatus.PUBLISHED
+        or event.deleted_at is not None
+        or event.starts_at <= timezone.now()
+    ):
+        return None
+    going = RSVP.objects.filter(event_id=event.pk, status=RSVPStatus.GOING).values("member_id")
+    return Source(
+        kind=row.kind,
+        object_id=row.object_id,
+        author_id=None,
+        candidates=Member.objects.filter(pk__in=going, is_active=True).annotate(
+            level=_membership_level(event.space_id)
+        ),
+        url=reverse("content:event_detail", args=[event.pk]),
+        data={"event_id": event.pk, "title": event.title, "starts_at": event.starts_at.isoformat()},
+    )
+
+
 SOURCES = {
     POST_PUBLISHED: _post_source,
     COMMENT_CREATED: _comment_source,
     EVENT_PROMOTED: _event_promoted_source,
+    REMINDER_24H: _event_reminder_source,
+    REMINDER_1H: _event_reminder_source,
 }
 
 
@@ -159,6 +187,8 @@ def _channels(source: Source, member: Member) -> tuple[str | None, list[tuple[st
     if source.kind == EVENT_PROMOTED:
         # the event service already wrote the inbox item; this is the transactional email beside it
         return None, [(Channel.EMAIL, Category.TRANSACTIONAL)]
+    if source.kind in REMINDER_KINDS:
+        return source.kind, [(Channel.EMAIL, Category.REMINDERS)]
     if source.kind == COMMENT_CREATED:
         if member.pk in source.reply_to_ids:
             return "comment.reply", [(Channel.EMAIL, Category.REPLIES)]

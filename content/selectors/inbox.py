@@ -29,6 +29,9 @@ def inbox_sentence(item: InboxItem) -> str:
     data = {**item.data, "actor": item.actor.display_name if item.actor else ""}
     sentences = {
         "event.promoted": _("A seat opened up: you are now going to “%(title)s”."),
+        "event.reminder_24h": _("Reminder: “%(title)s” starts within a day."),
+        "event.reminder_1h": _("Reminder: “%(title)s” starts in an hour."),
+        "privacy.export_ready": _("Your data export is ready to download for 7 days."),
         "space.invited": _("%(actor)s invited you to the space “%(space)s”."),
         "space.request_approved": _("You are now a member of “%(space)s”."),
         "space.request_declined": _("Your request to join “%(space)s” was declined."),

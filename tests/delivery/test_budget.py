@@ -225,6 +225,7 @@ def _preferences(**extra):
         "quiet_hours_end": "07:00",
         "email_replies": "on",
         "email_mentions": "on",
+        "reminder_in_quiet_hours": "on",
     }
     data.update(extra)
     return data
@@ -264,6 +265,7 @@ def test_the_email_settings_are_saved_from_the_preferences_page(member_client, m
         False,
         False,
     )
+    assert member.reminder_in_quiet_hours is True
 
 
 def test_a_client_without_the_email_fieldset_leaves_the_email_settings_alone(member_client, member):

@@ -1,0 +1,115 @@
+"""Transactional notices (moderation decisions, "your export is ready"): an inbox item and an email
+written together, outside the attention budget but under a hard daily ceiling per member."""
+
+from datetime import UTC, datetime
+
+import time_machine
+from django.core import mail
+
+from content.delivery.dispatcher import deliveries_dispatch
+from content.delivery.models import Delivery
+from content.delivery.notices import notice_send
+from content.models import InboxItem
+from content.services.inbox import inbox_mark_read
+from tests.factories import MemberFactory
+
+NIGHT_SHANGHAI = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 23:00 there: quiet hours
+
+
+def _notice(member, **changes):
+    return notice_send(
+        recipient=member,
+        kind=changes.pop("kind", "privacy.export_ready"),
+        url=changes.pop("url", "/privacy/export/"),
+        data=changes.pop("data", {}),
+        **changes,
+    )
+
+
+def test_a_notice_writes_its_inbox_item_and_its_email_in_one_go(db, django_capture_on_commit_callbacks):
+    member = MemberFactory()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        item = _notice(member)
+
+    delivery = Delivery.objects.get(recipient=member)
+    assert (delivery.channel, delivery.category, delivery.status) == ("email", "transactional", "pending")
+    assert delivery.inbox_item == item
+    assert len(callbacks) == 1  # the dispatcher is asked to send it after the commit
+
+
+def test_a_notice_is_sent_at_night_and_in_digest_mode_without_an_unsubscribe_header(db):
+    member = MemberFactory(email_mode="daily")
+    with time_machine.travel(NIGHT_SHANGHAI, tick=True):
+        _notice(member)
+        deliveries_dispatch()
+
+    (message,) = mail.outbox
+    assert message.subject == "Your data export is ready"
+    assert "Your data export is ready to download for 7 days." in message.body
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert message.extra_headers["Message-ID"].startswith("<delivery-")
+
+
+def test_a_notice_is_written_in_the_members_language(db):
+    member = MemberFactory(language="zh-hans")
+    _notice(member)
+    deliveries_dispatch()
+
+    (message,) = mail.outbox
+    assert message.subject == "你的数据导出已准备好"
+
+
+def test_a_kind_the_inbox_does_not_know_shows_its_text(db):
+    member = MemberFactory()
+    _notice(member, kind="custom.thing", data={"text": "Your meetup room changed to B2."})
+    deliveries_dispatch()
+
+    assert "Your meetup room changed to B2." in mail.outbox[0].body
+
+
+def test_a_notice_read_in_the_inbox_first_is_not_emailed(db):
+    member = MemberFactory()
+    item = _notice(member)
+    inbox_mark_read(member=member, item_id=item.pk)
+    deliveries_dispatch()
+
+    assert mail.outbox == []
+    assert Delivery.objects.get(recipient=member).reason == "already read in the inbox"
+
+
+def test_past_the_daily_ceiling_notices_stay_in_the_inbox_only(db, settings):
+    settings.DELIVERY_TRANSACTIONAL_CEILING = 2
+    member = MemberFactory()
+    for _ in range(3):
+        _notice(member)
+        deliveries_dispatch()
+
+    assert len(mail.outbox) == 2
+    stopped = Delivery.objects.filter(recipient=member, status="cancelled").get()
+    assert stopped.reason == "transactional daily ceiling"
+    assert InboxItem.objects.filter(recipient=member).count() == 3
+
+
+def test_the_ceiling_is_per_member(db, settings):
+    settings.DELIVERY_TRANSACTIONAL_CEILING = 1
+    first, second = MemberFactory(), MemberFactory()
+    _notice(first)
+    _notice(second)
+    deliveries_dispatch()
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, second.email])
+
+
+def test_an_inactive_member_gets_the_inbox_item_but_no_email(db):
+    member = MemberFactory(is_active=False)
+    _notice(member)
+
+    assert not Delivery.objects.filter(recipient=member).exists()
+    assert InboxItem.objects.filter(recipient=member).exists()
+
+
+def test_a_notice_can_be_inbox_only(db):
+    member = MemberFactory()
+    _notice(member, email=False)
+
+    assert not Delivery.objects.filter(recipient=member).exists()

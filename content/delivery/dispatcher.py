@@ -359,6 +359,8 @@ def _notice_subject(kind: str) -> str:
         "report.received": _("We received your report"),
         "report.outcome": _("The outcome of your report"),
         "privacy.export_ready": _("Your data export is ready"),
+        "event.changed": _("An event you are going to has changed"),
+        "event.cancelled": _("An event you are going to was cancelled"),
     }
     return subjects.get(kind) or _("A message from %(community)s") % {"community": settings.COMMUNITY_NAME}
 
@@ -367,13 +369,14 @@ def _notice_content(delivery: Delivery) -> Content | None:
     item = delivery.inbox_item
     if item is None:  # the inbox item was deleted (the member cleared it, or the account is going)
         return None
+    starts_at = item.data.get("starts_at")  # an event's (new) time, shown in the member's timezone
     return Content(
         subject=_notice_subject(item.kind),
         headline=inbox_sentence(item),
-        title="",
-        excerpt="",
+        title=item.data.get("title", ""),
+        excerpt=item.data.get("location", ""),
         url=item.url or reverse("content:inbox"),
-        when=None,
+        when=datetime.fromisoformat(starts_at) if starts_at else None,
     )
 
 

@@ -31,6 +31,8 @@ def inbox_sentence(item: InboxItem) -> str:
         "event.promoted": _("A seat opened up: you are now going to “%(title)s”."),
         "event.reminder_24h": _("Reminder: “%(title)s” starts within a day."),
         "event.reminder_1h": _("Reminder: “%(title)s” starts in an hour."),
+        "event.changed": _("“%(title)s” has changed: please check the new time and place."),
+        "event.cancelled": _("“%(title)s” was cancelled by its organiser."),
         "privacy.export_ready": _("Your data export is ready to download for 7 days."),
         "space.invited": _("%(actor)s invited you to the space “%(space)s”."),
         "space.request_approved": _("You are now a member of “%(space)s”."),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from content.delivery.notices import notices_send
 from content.delivery.outbox import outbox_enqueue
 from content.exceptions import ContentError, NotAllowed, NotFound, RSVPClosed
 from content.models import RSVP, CalendarToken, Event, InboxItem, RSVPStatus, Space
@@ -174,6 +175,7 @@ def event_update(*, event: Event, by: Member, **changes: Any) -> Event:
         locked = Event.objects.select_for_update().select_related("space").get(pk=event.pk)
         if locked.deleted_at is not None:
             raise NotFound()
+        before = {name: getattr(locked, name) for name in ATTENDEES_TOLD_OF}
         for name, value in changes.items():
             if name in ("title", "location") and isinstance(value, str):
                 value = value.strip()
@@ -196,6 +198,8 @@ def event_update(*, event: Event, by: Member, **changes: Any) -> Event:
             locked.save(update_fields=update_fields)
         if {"title", "description", "location"} & set(changes):
             transaction.on_commit(lambda: search_index_touch(event_ids=[locked.pk]))
+        if any(before[name] != getattr(locked, name) for name in ATTENDEES_TOLD_OF):
+            _tell_attendees(event=locked, by=by, kind="event.changed")
     logger.info("content.event.updated event=%s by=%s fields=%s", locked.pk, by.pk, sorted(changes))
     return locked
 
@@ -204,10 +208,36 @@ def event_delete(*, event: Event, by: Member) -> bool:
     """Soft delete. Returns False when the event was already deleted (idempotent)."""
     if not event_can_manage(event=event, member=by):
         raise NotAllowed()
-    changed = Event.objects.filter(pk=event.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+    with transaction.atomic():
+        changed = Event.objects.filter(pk=event.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+        if changed:
+            _tell_attendees(event=event, by=by, kind="event.cancelled")
     if changed:
         logger.info("content.event.deleted event=%s by=%s", event.pk, by.pk)
     return bool(changed)
+
+
+# a change to any of these is news for everyone going or waiting (a transactional notice)
+ATTENDEES_TOLD_OF = {"starts_at", "ends_at", "timezone", "location", "online_url"}
+
+
+def _tell_attendees(*, event: Event, by: Member, kind: str) -> int:
+    attendees = (
+        RSVP.objects.filter(event_id=event.pk, status__in=[RSVPStatus.GOING, RSVPStatus.WAITLISTED])
+        .exclude(member_id=by.pk)
+        .values_list("member_id", flat=True)
+    )
+    return notices_send(
+        recipient_ids=list(attendees),
+        kind=kind,
+        url=event_url(event),
+        data={
+            "event_id": event.pk,
+            "title": event.title,
+            "starts_at": event.starts_at.isoformat(),
+            "location": event.location,
+        },
+    )
 
 
 def _seats_free(event: Event) -> bool:

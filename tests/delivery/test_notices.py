@@ -113,3 +113,78 @@ def test_a_notice_can_be_inbox_only(db):
     _notice(member, email=False)
 
     assert not Delivery.objects.filter(recipient=member).exists()
+
+
+def _attendees(event, count):
+    from content.services.events import rsvp_set
+    from tests.factories import MembershipFactory
+
+    members = []
+    for _ in range(count):
+        member = MemberFactory()
+        MembershipFactory(space=event.space, member=member)
+        rsvp_set(event=event, member=member, going=True)
+        members.append(member)
+    return members
+
+
+def test_moving_an_event_tells_everyone_going_or_waiting_by_a_notice(db):
+    from datetime import timedelta
+
+    from content.services.events import event_update
+    from tests.factories import EventFactory
+
+    event = EventFactory(capacity=2, title="Tea tasting")
+    going = _attendees(event, 3)  # the third waits
+
+    event_update(
+        event=event,
+        by=event.organiser,
+        starts_at=event.starts_at + timedelta(hours=2),
+        ends_at=event.ends_at + timedelta(hours=2),
+    )
+    deliveries_dispatch()
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(member.email for member in going)
+    message = mail.outbox[0]
+    assert message.subject == "An event you are going to has changed"
+    assert "“Tea tasting” has changed: please check the new time and place." in message.body
+    assert "List-Unsubscribe" not in message.extra_headers
+
+
+def test_changing_only_the_description_tells_nobody(db):
+    from content.services.events import event_update
+    from tests.factories import EventFactory
+
+    event = EventFactory()
+    _attendees(event, 2)
+    event_update(event=event, by=event.organiser, description="Bring a cup.")
+    event_update(event=event, by=event.organiser, location=event.location)  # the same place
+
+    assert not InboxItem.objects.filter(kind="event.changed").exists()
+
+
+def test_cancelling_an_event_tells_its_attendees_once(db):
+    from content.services.events import event_delete
+    from tests.factories import EventFactory
+
+    event = EventFactory(title="Tea tasting")
+    (member,) = _attendees(event, 1)
+    event_delete(event=event, by=event.organiser)
+    event_delete(event=event, by=event.organiser)
+    deliveries_dispatch()
+
+    assert [m.subject for m in mail.outbox] == ["An event you are going to was cancelled"]
+    assert InboxItem.objects.filter(recipient=member, kind="event.cancelled").count() == 1
+
+
+def test_telling_fifty_attendees_costs_the_same_queries_as_telling_one(db, django_assert_num_queries):
+    from content.delivery.notices import notices_send
+
+    one = [MemberFactory().pk]
+    fifty = [MemberFactory().pk for _ in range(50)]
+    # the members' ids and states, the inbox items, the deliveries (the kick runs after commit)
+    with django_assert_num_queries(3):
+        notices_send(recipient_ids=one, kind="event.changed", data={"title": "A"})
+    with django_assert_num_queries(3):
+        notices_send(recipient_ids=fifty, kind="event.changed", data={"title": "A"})

@@ -11,12 +11,17 @@ from functools import cache
 from django.conf import settings
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 
 @cache
 def _limiter(location: str) -> SlidingWindowCounterRateLimiter:
     return SlidingWindowCounterRateLimiter(storage_from_string(location))
+
+
+@cache
+def _exact_limiter(location: str) -> MovingWindowRateLimiter:
+    return MovingWindowRateLimiter(storage_from_string(location))
 
 
 def _storage_location() -> str:
@@ -46,3 +51,15 @@ def window_hit(*, limit: str, key: str) -> Window:
 def window_test(*, limit: str, key: str) -> bool:
     """Whether one more hit would fit, without counting it."""
     return _limiter(_storage_location()).test(parse(limit), "community", key)
+
+
+def bucket_take(*, limit: str, key: str) -> Window:
+    """Take one token from a shared bucket that no window of the limit's length may exceed, wherever it
+    starts (a moving window: a log of the last `limit` hits in Redis). For the mail provider's send
+    rate, where the approximate windows of `window_hit` could let a burst through at a boundary."""
+    item: RateLimitItem = parse(limit)
+    limiter = _exact_limiter(_storage_location())
+    if limiter.hit(item, "community", key):
+        return Window(allowed=True, retry_at=None)
+    reset = limiter.get_window_stats(item, "community", key).reset_time
+    return Window(allowed=False, retry_at=datetime.fromtimestamp(reset, tz=UTC))

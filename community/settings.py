@@ -225,6 +225,12 @@ DELIVERY_QUIET_START = 22  # quiet hours in the member's time zone: 22:00-08:00
 DELIVERY_QUIET_END = 8
 DELIVERY_DIGEST_HOUR = 8
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
+# transactional email (notices) skips the budget but not this ceiling per member and day, against abuse
+DELIVERY_TRANSACTIONAL_CEILING = env_int("DELIVERY_TRANSACTIONAL_CEILING", 20, minimum=1)
+# a claimed email stays with its worker this long; a killed worker's rows are claimable after it
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
+# the relay re-publishes outbox rows still unplanned this long after their commit
+DELIVERY_RELAY_AFTER_SECONDS = env_int("DELIVERY_RELAY_AFTER_SECONDS", 60, minimum=1)
 
 # --- Trust levels (members/trust.py recomputes them daily) ---------------------------------------
 # A level is reached when every number is met; max_upheld_reports counts the last 90 days.

@@ -28,7 +28,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community.ratelimit import window_hit
+from community.ratelimit import bucket_take
 from content.delivery.digest import DIGEST, email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.delivery.notices import NOTICE
@@ -41,7 +41,6 @@ from members.models import EmailMode, Member
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 PROMOTIONAL_EVERY = timedelta(days=7)
 RATE_KEY = "delivery:email"
 
@@ -66,6 +65,11 @@ def message_id_for(delivery_id: int) -> str:
 
 
 CLAIM_LOCK = 0x64656C76  # "delv": serialises claims (short), so budgets hold across workers
+
+
+def _lease() -> timedelta:
+    """How long a claimed row stays with its worker; a dead worker's rows are claimable after it."""
+    return timedelta(seconds=_setting("DELIVERY_LEASE_SECONDS", 300))
 
 
 def deliveries_claim(*, limit: int = 50) -> list[int]:
@@ -103,7 +107,7 @@ def deliveries_claim(*, limit: int = 50) -> list[int]:
             if recipient_id not in members:
                 members.add(recipient_id)
                 ids.append(delivery_id)
-        Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENDING, lease_until=now + LEASE)
+        Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENDING, lease_until=now + _lease())
     return ids
 
 
@@ -232,16 +236,23 @@ def _over_budget(delivery: Delivery) -> str:
     return ""
 
 
-def _take_token() -> bool:
-    """One token from the global send bucket shared by every worker; wait briefly when it is empty."""
+TOKEN_PATIENCE = 5.0  # seconds a worker waits for the bucket before leaving its rows to the next beat
+
+
+def _take_token() -> datetime | None:
+    """One token from the global send bucket shared by every worker and host (a moving window in
+    Redis: no second anywhere holds more than DELIVERY_RATE sends). Waits, up to TOKEN_PATIENCE, until
+    the oldest send of the window ages out. Returns the moment the token was taken: the send's time."""
     limit = _setting("DELIVERY_RATE", "20/second")
-    for _attempt in range(3):
-        window = window_hit(limit=limit, key=RATE_KEY)
+    give_up = time.monotonic() + TOKEN_PATIENCE
+    while True:
+        window = bucket_take(limit=limit, key=RATE_KEY)
         if window.allowed:
-            return True
-        wait = (window.retry_at - timezone.now()).total_seconds() if window.retry_at else 0.2
-        time.sleep(min(max(wait, 0.05), 1.0))
-    return False
+            return timezone.now()
+        if time.monotonic() >= give_up:
+            return None
+        wait = (window.retry_at - timezone.now()).total_seconds() if window.retry_at else 0.05
+        time.sleep(min(max(wait, 0.005), 1.0))
 
 
 @dataclass
@@ -525,7 +536,8 @@ def delivery_send(*, delivery_id: int) -> str:
     if message is None:
         _finish(delivery, DeliveryStatus.CANCELLED, reason="content no longer visible")
         return Outcome.CANCELLED
-    if not _take_token():
+    started = _take_token()
+    if started is None:
         _release([delivery.pk])
         return Outcome.THROTTLED
     attempts = delivery.attempts + 1
@@ -553,7 +565,7 @@ def delivery_send(*, delivery_id: int) -> str:
         delivery,
         DeliveryStatus.SENT,
         attempts=attempts,
-        sent_at=timezone.now(),
+        sent_at=started,  # when the send began: what the global rate counts
         message_id=message_id_for(delivery.pk),
         reason="",
     )

@@ -11,8 +11,6 @@ from content.delivery.models import Outbox
 
 logger = logging.getLogger(__name__)
 
-RELAY_AFTER = timedelta(minutes=1)
-
 
 def outbox_enqueue(*, kind: str, object_id: int) -> Outbox:
     """Record "plan deliveries for kind/object_id" in the caller's transaction; after the commit, ask a
@@ -63,8 +61,9 @@ def dispatcher_kick() -> bool:
 
 
 def outbox_relay(*, limit: int = 200) -> int:
-    """Re-publish rows still unplanned a minute after their commit (broker down, crash after commit)."""
-    cutoff = timezone.now() - RELAY_AFTER
+    """Re-publish rows still unplanned a minute (DELIVERY_RELAY_AFTER_SECONDS) after their commit
+    (broker down, crash after commit)."""
+    cutoff = timezone.now() - timedelta(seconds=getattr(settings, "DELIVERY_RELAY_AFTER_SECONDS", 60))
     ids = list(
         Outbox.objects.filter(planned_at__isnull=True, created_at__lte=cutoff)
         .order_by("created_at", "id")

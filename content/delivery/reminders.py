@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from content.delivery.models import Outbox
 from content.delivery import outbox
+from content.delivery.models import Outbox
 from content.models import ContentStatus, Event
 
 logger = logging.getLogger(__name__)

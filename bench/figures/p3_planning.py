@@ -5,12 +5,10 @@
 
 import time
 import tracemalloc
-from contextlib import contextmanager
-
-from django.db import connection
 
 from bench.bulk import execute, insert_select, scalar
 from bench.context import Context
+from bench.counting import statements_counted
 from bench.report import Figure, ratio_of
 from content.delivery.models import Outbox
 from content.delivery.planner import BATCH_SIZE, POST_PUBLISHED, deliveries_plan
@@ -43,24 +41,6 @@ CROSS JOIN LATERAL (VALUES ('inbox'), (CASE WHEN r.level = 'all' THEN 'email' EL
 """
 
 
-@contextmanager
-def _statements():
-    """Counts statements, per batch too (cheap: no SQL kept, unlike CaptureQueriesContext). A batch
-    starts when the planner locks the outbox row; the final `planned_at` update is not a batch's."""
-    counter = {"n": 0, "batches": []}
-
-    def count(execute, sql, params, many, context):
-        counter["n"] += 1
-        if "FOR UPDATE" in sql and '"content_outbox"' in sql:
-            counter["batches"].append(0)
-        if counter["batches"] and not sql.startswith('UPDATE "content_outbox"'):
-            counter["batches"][-1] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        yield counter
-
-
 def _post(space_id: int, author_id: int, n: int) -> Post:
     return Post.objects.create(
         space_id=space_id,
@@ -90,7 +70,7 @@ def _plan(space_id: int, author_id: int, n: int, *, traced: bool) -> dict:
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
-    with _statements() as statements:
+    with statements_counted() as statements:
         deliveries_plan(outbox_id=outbox.pk)
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if traced else None

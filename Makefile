@@ -5,7 +5,7 @@ PY := .venv/bin/python
 TESTENV := set -a && source var/test.env && set +a
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test venv lint pytest services services-stop messages lock clean
+.PHONY: run test venv lint pytest services services-stop messages lock clean bench
 
 run:
 	@scripts/run.sh
@@ -25,6 +25,10 @@ test: venv lint services
 	@$(TESTENV) && $(PY) manage.py check --fail-level WARNING
 	@$(TESTENV) && $(PY) manage.py makemigrations --check --dry-run
 	@$(TESTENV) && $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): BENCH_SCALE=tiny|small|large make bench, in its own database `bench`.
+bench: venv services
+	@$(TESTENV) && $(PY) -m bench.run
 
 # One test or a folder, without the lint step: make pytest ARGS="tests/members -k signup"
 pytest: venv services

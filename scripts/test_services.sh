@@ -18,6 +18,7 @@ need=()
 command -v chromium >/dev/null || [ -n "${CHROMIUM_PATH:-}" ] || need+=(chromium)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v msgfmt >/dev/null || need+=(gettext)
+command -v wrk >/dev/null || need+=(wrk)  # make bench's load tool (P1)
 # A Chinese font, so screenshots of Chinese pages show characters rather than empty boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need+=(fonts-noto-color-emoji)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from community.api import PublicApi, route
 from content.api import comments, events, posts, reactions, spaces
 from members import api as members
+from privacy import api as privacy
 
 
 class NotFoundApi(PublicApi):
@@ -62,6 +63,9 @@ v1 = [
     path("me/blocks/<int:member_id>/", route(delete=members.BlockRemoveApi)),
     path("me/mutes/", route(get=members.MuteListApi, post=members.MuteAddApi)),
     path("me/mutes/<int:member_id>/", route(delete=members.MuteRemoveApi)),
+    path("consents/", route(get=privacy.ConsentListApi)),
+    path("consents/<slug:purpose>/grant/", route(post=privacy.ConsentGrantApi)),
+    path("consents/<slug:purpose>/withdraw/", route(post=privacy.ConsentWithdrawApi)),
 ]
 
 # Swagger UI's own stylesheet comes with a small inline <style> block; allow inline styles on this one

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/unblock/", views.relation, {"action": "unblock"}, name="unblock"),
     path("<int:pk>/mute/", views.relation, {"action": "mute"}, name="mute"),
     path("<int:pk>/unmute/", views.relation, {"action": "unmute"}, name="unmute"),
+    path("guardian/<str:token>/", views.guardian, name="guardian"),
 ]

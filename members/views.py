@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -8,12 +9,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
 from members.avatars import avatar_default_svg
 from members.exceptions import AvatarRejected, MemberError
 from members.forms import PreferencesForm
+from members.guardian import (
+    GUARDIAN_LINK_MAX_AGE,
+    GuardianLinkExpired,
+    GuardianLinkInvalid,
+    age_of_consent,
+    guardian_consent_confirm,
+    guardian_consent_from_token,
+    guardian_consent_refuse,
+)
 from members.models import Member
 from members.profile_sections import profile_sections
 from members.selectors import (
@@ -33,6 +43,7 @@ from members.services import (
     member_update_preferences,
 )
 from members.uploads import avatar_upload_limit, avatar_upload_too_large
+from privacy.selectors import privacy_categories_held
 
 
 @require_POST
@@ -184,3 +195,41 @@ def relation(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = reverse("members:profile", args=[other.pk])
     return redirect(next_url)
+
+
+# --- LEGAL L5: the guardian's answer (members/guardian.py) ------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def guardian(request: HttpRequest, token: str) -> HttpResponse:
+    """The page the guardian's emailed link opens: what the community is and keeps, and two buttons.
+
+    No sign-in: the signed link is the guardian's key. Reading it changes nothing (mail scanners open
+    links); only the buttons, which POST, decide."""
+    try:
+        consent = guardian_consent_from_token(token=token)
+        member = consent.member
+        if request.method == "POST":
+            decision = request.POST.get("decision")
+            if decision == "consent":
+                guardian_consent_confirm(consent_id=consent.pk)
+            elif decision == "refuse":
+                if not guardian_consent_refuse(consent_id=consent.pk):
+                    return redirect(request.path)  # already agreed: the page says so, and how to withdraw
+            else:
+                raise GuardianLinkInvalid
+            context = {"agreed": decision == "consent", "member": member, "contact": settings.CONTACT_EMAIL}
+            return render(request, "members/guardian_done.html", context)
+    except GuardianLinkInvalid as error:
+        expired = isinstance(error, GuardianLinkExpired)
+        context = {"expired": expired, "days": GUARDIAN_LINK_MAX_AGE.days, "contact": settings.CONTACT_EMAIL}
+        return render(request, "members/guardian_invalid.html", context, status=410 if expired else 400)
+    context = {
+        "consent": consent,
+        "member": member,
+        "age": age_of_consent(),
+        "expires_at": consent.requested_at + GUARDIAN_LINK_MAX_AGE,
+        "categories": privacy_categories_held(),
+        "contact": settings.CONTACT_EMAIL,
+    }
+    return render(request, "members/guardian.html", context)

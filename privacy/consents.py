@@ -5,6 +5,7 @@ send time, not when it was queued: L4, L15). Decisions are appended, never edite
 """
 
 from collections.abc import Iterable
+from contextlib import suppress
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -24,6 +25,20 @@ PURPOSE_DOCUMENT = {
 
 # LEGAL L3: everything but the terms is optional and off until granted.
 OPTIONAL_PURPOSES = [p for p in ConsentPurpose if p != ConsentPurpose.TERMS]
+REQUIRED_PURPOSES = [p for p in ConsentPurpose if p not in OPTIONAL_PURPOSES]
+
+# LEGAL L5 (PIPL 28, 31; GDPR 8 and recital 38): a minor's data is never used for profiling, whatever
+# they click. Privacy imports no other app, so it asks the member object (members.Member.is_minor).
+PROFILING_PURPOSES = {ConsentPurpose.RECOMMENDATIONS}
+
+# Where privacy.selectors.required_consents_pending caches its answer on the member object (one
+# request); every decision recorded here drops it.
+PENDING_CACHE_ATTR = "_privacy_required_pending"
+
+
+def purpose_closed_to(member, purpose: str) -> bool:
+    """True when this member may not consent to this purpose at all (a minor and profiling)."""
+    return purpose in PROFILING_PURPOSES and bool(getattr(member, "is_minor", False))
 
 
 class UnknownPurpose(ValueError):
@@ -46,7 +61,10 @@ def _latest(member_id: int, purpose: str):
 
 def consent_is_granted(member, purpose: str) -> bool:
     """True when the member's latest decision for the purpose is a grant. One indexed query
-    (consent_latest); no decision at all means no consent (L3: off by default)."""
+    (consent_latest); no decision at all means no consent (L3: off by default). A minor never grants
+    a profiling purpose (pass the member object, not an id, for that check)."""
+    if purpose_closed_to(member, purpose):
+        return False
     granted = _latest(_member_id(member), _check_purpose(purpose)).values_list("granted", flat=True).first()
     return bool(granted)
 
@@ -63,8 +81,14 @@ def consent_granted_member_ids(*, member_ids: Iterable[int], purpose: str) -> se
     )
     rows = ConsentEntry.objects.filter(
         member_id__in=ids, purpose=purpose, granted=True, pk=Subquery(latest.values("pk")[:1])
-    ).values_list("member_id", flat=True)
-    return set(rows)
+    )
+    if purpose in PROFILING_PURPOSES and _member_model_knows_minors():
+        rows = rows.exclude(member__is_minor=True)  # L5, in the same query
+    return set(rows.values_list("member_id", flat=True))
+
+
+def _member_model_knows_minors() -> bool:
+    return any(field.name == "is_minor" for field in get_user_model()._meta.get_fields())
 
 
 def consent_latest_entries(*, member) -> dict[str, ConsentEntry]:
@@ -100,6 +124,11 @@ def _record(*, member, purpose: str, granted: bool, channel: str, actor, version
     if channel not in ConsentChannel.values:
         raise ValueError(f"unknown consent channel {channel!r}")
     member_id = _member_id(member)
+    if not isinstance(member, int):
+        with suppress(AttributeError):
+            delattr(member, PENDING_CACHE_ATTR)  # works through request.user's lazy wrapper too
+    if granted and purpose_closed_to(member, purpose):
+        return None  # L5: nothing to record, and consent_is_granted says no anyway
     with transaction.atomic():
         # Serialise decisions per member so two simultaneous clicks append one row, not two.
         get_user_model().objects.select_for_update().filter(pk=member_id).values_list("pk", flat=True).first()
@@ -144,6 +173,38 @@ def consent_withdraw(
     return _record(
         member=member, purpose=purpose, granted=False, channel=channel, actor=actor, version=version
     )
+
+
+class PolicyChanged(Exception):
+    """A newer version was published after the member was shown the one they accept."""
+
+
+def consent_accept_required(
+    *, member, version_ids: Iterable[int], channel: str, actor=None
+) -> list[ConsentEntry]:
+    """LEGAL L2: the member accepts the current version of each required document they were shown
+    (privacy.selectors.required_consents_pending). Idempotent: accepting twice appends nothing.
+
+    Raises PolicyChanged, recording nothing, when a required document they have not accepted has a
+    current version they were not shown, so that nobody agrees to a text they did not see."""
+    shown = set(version_ids)
+    entries = []
+    with transaction.atomic():
+        for purpose in REQUIRED_PURPOSES:
+            current = policy_version_current(kind=PURPOSE_DOCUMENT[purpose])
+            if current is None:
+                continue
+            if current.pk not in shown:
+                latest = _latest(_member_id(member), purpose).values("granted", "version_id").first()
+                if latest is not None and not (latest["granted"] and latest["version_id"] == current.pk):
+                    raise PolicyChanged
+                continue
+            entry = consent_grant(
+                member=member, purpose=purpose, channel=channel, actor=actor, version=current
+            )
+            if entry is not None:
+                entries.append(entry)
+    return entries
 
 
 # What each purpose means, shown beside its switch on the privacy page.

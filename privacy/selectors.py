@@ -2,14 +2,22 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from privacy.consents import PURPOSE_HELP, consent_latest_entries
+from privacy.consents import (
+    PENDING_CACHE_ATTR,
+    PURPOSE_DOCUMENT,
+    PURPOSE_HELP,
+    REQUIRED_PURPOSES,
+    consent_latest_entries,
+    purpose_closed_to,
+)
 from privacy.models import (
     ConsentEntry,
     ConsentPurpose,
+    PolicyKind,
     PolicyVersion,
     RetentionAction,
     RetentionCategory,
@@ -123,9 +131,14 @@ class ConsentState:
 
 
 def consent_states(*, member) -> list[ConsentState]:
-    """Every purpose with the member's current decision (one query)."""
+    """Every purpose with the member's current decision (one query). A minor is not offered the
+    profiling purposes at all (L5): they could not grant them."""
     current = consent_latest_entries(member=member)
-    return [consent_state(purpose=p, entry=current.get(p.value)) for p in ConsentPurpose]
+    return [
+        consent_state(purpose=p, entry=current.get(p.value))
+        for p in ConsentPurpose
+        if not purpose_closed_to(member, p)
+    ]
 
 
 def consent_state(*, purpose: str, entry) -> ConsentState:
@@ -145,6 +158,72 @@ class HeldCategory:
     keep: str
     end: str
     purposes: list[str]
+
+
+@dataclass(frozen=True)
+class PendingConsent:
+    """LEGAL L2: a required document whose current version the member has not accepted."""
+
+    purpose: str
+    kind: str
+    version: PolicyVersion  # the current one, without its bodies
+    accepted_label: str | None  # the version the member last accepted, if any
+
+    @property
+    def title(self) -> str:
+        return str(PolicyKind(self.kind).label)
+
+
+def required_consents_pending(*, member) -> list[PendingConsent]:
+    """The required documents (the terms) with a published version newer than the one the member
+    accepted, or one they refused. Reading stays possible; posting waits until they accept (L2).
+
+    One query, remembered on the member object, so request.user answers the banner and the posting
+    checks of one request together; recording a decision forgets it. None for a visitor.
+
+    A member with no decision at all is not asked: every signup records one, so only accounts made
+    outside signup (the admin, imports, tests) have none, and their terms are the operator's matter."""
+    if not getattr(member, "is_authenticated", False):
+        return []
+    cached = getattr(member, PENDING_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    purposes = {PURPOSE_DOCUMENT[p]: p for p in REQUIRED_PURPOSES}
+    newest = PolicyVersion.objects.filter(
+        document_id=OuterRef("document_id"), published_at__isnull=False
+    ).order_by("-published_at", "-id")
+    decisions = ConsentEntry.objects.filter(member_id=member.pk, purpose=OuterRef("_purpose")).order_by(
+        "-created_at", "-id"
+    )
+    accepted = decisions.filter(granted=True)
+    # One row per required document: its newest version, with the member's latest decision on its
+    # purpose and the version they last accepted (all correlated subqueries on consent_latest).
+    rows = (
+        PolicyVersion.objects.filter(document__kind__in=list(purposes), pk=Subquery(newest.values("pk")[:1]))
+        .annotate(
+            _purpose=Case(
+                *[When(document__kind=kind, then=Value(str(p))) for kind, p in purposes.items()],
+                output_field=CharField(),
+            )
+        )
+        .annotate(
+            _granted=Subquery(decisions.values("granted")[:1]),
+            _decided_version=Subquery(decisions.values("version_id")[:1]),
+            _accepted_label=Subquery(accepted.values("version__label")[:1]),
+        )
+        .select_related("document")
+        .defer("body_en", "body_zh")
+        .order_by("document__kind")
+    )
+    pending = [
+        PendingConsent(
+            purpose=row._purpose, kind=row.document.kind, version=row, accepted_label=row._accepted_label
+        )
+        for row in rows
+        if row._granted is not None and not (row._granted and row._decided_version == row.pk)
+    ]
+    setattr(member, PENDING_CACHE_ATTR, pending)
+    return pending
 
 
 def privacy_categories_held() -> list[HeldCategory]:

@@ -7,6 +7,7 @@ app_name = "privacy"
 urlpatterns = [
     path("", views.centre, name="centre"),
     path("consents/<slug:purpose>/", views.consent_decide, name="consent"),
+    path("accept/", views.reconsent_accept, name="accept"),
     path("export/", views.export_request_view, name="export_request"),
     path("export/<int:archive_id>/", views.export_status, name="export_status"),
     path("export/<int:archive_id>/download/", views.export_file, name="export_download"),

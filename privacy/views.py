@@ -3,13 +3,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from privacy.consents import OPTIONAL_PURPOSES, consent_grant, consent_history, consent_withdraw
+from privacy.consents import (
+    OPTIONAL_PURPOSES,
+    PolicyChanged,
+    consent_accept_required,
+    consent_grant,
+    consent_history,
+    consent_withdraw,
+)
 from privacy.export import ExportUnavailable, export_available, export_download, export_request
 from privacy.models import (
     ConsentChannel,
@@ -28,6 +37,7 @@ from privacy.selectors import (
     policy_versions_published,
     privacy_categories_held,
     privacy_notice_rows,
+    required_consents_pending,
 )
 
 HISTORY_LIMIT = 50
@@ -181,3 +191,39 @@ def data_request_detail(request, request_id: int):
     # Only the owner: anyone else gets 404, not 403, so ids reveal nothing.
     item = get_object_or_404(DataRequest, pk=request_id, member=request.user)
     return render(request, "privacy/request_detail.html", {"item": item})
+
+
+# --- LEGAL L2: accepting a new version of a required document ---------------------------------------
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@login_required
+def reconsent_accept(request):
+    """What changed in a required document (the new version and the one the member accepted), and one
+    button to accept it. Reading stays possible without it; posting waits for it."""
+    if request.method == "POST":
+        shown = [int(value) for value in request.POST.getlist("version") if value.isdigit()]
+        try:
+            consent_accept_required(
+                member=request.user, version_ids=shown, channel=ConsentChannel.WEB, actor=request.user
+            )
+        except PolicyChanged:
+            messages.info(
+                request, _("A newer version was published while you were reading. Please look at it first.")
+            )
+            return redirect("privacy:accept")
+        messages.success(request, _("Thank you: you accepted the new version. You can post again."))
+        return redirect(_safe_next(request, reverse("home")))
+    context = {
+        "pending": required_consents_pending(member=request.user),
+        "next": _safe_next(request, ""),
+    }
+    return render(request, "privacy/accept.html", context)

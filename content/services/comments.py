@@ -15,7 +15,7 @@ from content.search import search_index_touch
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import mentions_record
-from content.services.posts import _clean_text, _join_on_first_post, _render
+from content.services.posts import _clean_text, _join_on_first_post, _render, check_required_consents
 from members.models import Member
 from members.selectors import member_has_blocked
 
@@ -26,6 +26,7 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
         raise NotFound()
     if not can_participate(member=author, space=post.space):
         raise NotAllowed(_("Join this space to comment in it."))
+    check_required_consents(member=author)
     if parent is not None:
         if parent.post_id != post.pk or parent.is_deleted:
             raise NotFound()

@@ -45,7 +45,7 @@ class Scale:
 
 SCALES = {
     # CI: proves the harness still runs, in seconds; its numbers mean little
-    "tiny": Scale("tiny", members=500, posts=2_000, spaces=10, emails=300, load_seconds=2),
+    "tiny": Scale("tiny", members=500, posts=2_000, spaces=10, emails=120, load_seconds=1),
     "small": Scale("small", members=10_000, posts=100_000, spaces=40, emails=3_000, load_seconds=10),
     "large": Scale("large", members=100_000, posts=1_000_000, spaces=40, emails=6_000, load_seconds=20),
 }

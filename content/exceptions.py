@@ -59,3 +59,21 @@ class RSVPClosed(ContentError):
     code = "rsvp_closed"
     status = 409
     default_message = _("RSVPs for this event are closed.")
+
+
+class AccountRestricted(NotAllowed):
+    """The member's account standing (members/standing.py, LEGAL L20) forbids this for now; `retry_at`
+    is when the restriction ends."""
+
+    code = "account_restricted"
+    default_message = _("Your account cannot do this at the moment.")
+
+
+class AccountSuspended(AccountRestricted):
+    code = "account_suspended"
+    default_message = _("Your account is suspended. You can read, but not post, comment, react or RSVP.")
+
+
+class PostingLimited(AccountRestricted):
+    code = "posting_limited"
+    default_message = _("Your account may not post or comment at the moment.")

@@ -8,6 +8,9 @@ replies that point to it do not break. What remains is the author link, space an
 and die with the account (deleting the account anonymises those too).
 """
 
+import re
+
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from privacy.registry import (
@@ -88,6 +91,159 @@ def _old_deliveries(cutoff):
         DeliveryStatus.FAILED,
     ]
     return Delivery.objects.filter(created_at__lt=cutoff, status__in=finished)
+
+
+# --- LEGAL L9: what an account deletion does to content ---------------------------------------------
+
+
+def _mention_pattern(name: str, *, html: bool) -> re.Pattern:
+    """`@Name` or `@"Name"` as content/services/mentions.py reads them (any case), in a body or, with
+    html=True, in its rendered HTML where the name is escaped."""
+    written = re.escape(escape(name) if html else name)
+    quote = '(?:&quot;|")' if html else '"'
+    ends = r"(?![^\s@\"<>.,;:!?，。！？、；：&])"
+    return re.compile(rf"(?<![\w@])@(?:{quote}{written}{quote}|{written}{ends})", re.IGNORECASE)
+
+
+def _replace_mentions(*, member_id: int, name: str) -> tuple[set[int], set[int]]:
+    """Other members' posts and comments that mention the member: "@Name" becomes "@Deleted member" in
+    the language of the text's author, in the body, the rendered HTML (the link to the profile goes) and
+    the earlier versions. Returns the (post ids, comment ids) changed, for the search index."""
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from content.models import Comment, CommentRevision, Mention, Post, PostRevision
+
+    mentions = Mention.objects.filter(member_id=member_id)
+    post_ids = set(mentions.filter(comment__isnull=True).values_list("post_id", flat=True))
+    comment_ids = set(mentions.filter(comment__isnull=False).values_list("comment_id", flat=True))
+    if not name:
+        return set(), set()
+    in_text = _mention_pattern(name, html=False)
+    in_html = _mention_pattern(name, html=True)
+    url = reverse("members:profile", args=[member_id])
+    link = re.compile(rf'<a class="mention" href="{re.escape(url)}">[^<]*</a>')
+
+    def label_for(language: str) -> str:
+        with translation.override(language or None):
+            return gettext("Deleted member")
+
+    def text(value: str, label: str) -> str:
+        return in_text.sub(lambda _m: f"@{label}", value)
+
+    def html(value: str, label: str) -> str:
+        value = link.sub(lambda _m: f"@{escape(label)}", value)
+        return in_html.sub(lambda _m: f"@{escape(label)}", value)
+
+    for post in (
+        Post.objects.filter(pk__in=post_ids)
+        .select_related("author")
+        .only("pk", "body", "body_html", "author__language")
+    ):
+        label = label_for(post.author.language)
+        Post.objects.filter(pk=post.pk).update(
+            body=text(post.body, label), body_html=html(post.body_html, label)
+        )
+        for revision in PostRevision.objects.filter(post_id=post.pk).only("pk", "body"):
+            PostRevision.objects.filter(pk=revision.pk).update(body=text(revision.body, label))
+    for comment in (
+        Comment.objects.filter(pk__in=comment_ids)
+        .select_related("author")
+        .only("pk", "body", "body_html", "author__language")
+    ):
+        label = label_for(comment.author.language)
+        Comment.objects.filter(pk=comment.pk).update(
+            body=text(comment.body, label), body_html=html(comment.body_html, label)
+        )
+        for revision in CommentRevision.objects.filter(comment_id=comment.pk).only("pk", "body"):
+            CommentRevision.objects.filter(pk=revision.pk).update(body=text(revision.body, label))
+    return post_ids, comment_ids
+
+
+def _free_seats(*, member_id: int) -> int:
+    """Upcoming events the member was going to or waiting for: the seat goes to the next on the
+    waitlist. Not through rsvp_set: its checks (may this member take part?) do not apply to an account
+    that is going away, and its seat must be freed whatever the account's standing."""
+    from django.utils import timezone
+
+    from content.models import RSVP, Event, RSVPStatus
+    from content.services.events import _promote_from_waitlist
+
+    freed = 0
+    upcoming = RSVP.objects.filter(
+        member_id=member_id,
+        status__in=[RSVPStatus.GOING, RSVPStatus.WAITLISTED],
+        event__starts_at__gt=timezone.now(),
+    )
+    for rsvp_id, event_id in upcoming.values_list("pk", "event_id"):
+        locked = Event.objects.select_for_update().get(pk=event_id)
+        rsvp = RSVP.objects.filter(pk=rsvp_id).first()
+        if rsvp is None:
+            continue
+        if rsvp.status == RSVPStatus.GOING:
+            locked.going_count -= 1
+        elif rsvp.status == RSVPStatus.WAITLISTED:
+            locked.waitlist_count -= 1
+        rsvp.delete()
+        _promote_from_waitlist(locked)
+        locked.save(update_fields=["going_count", "waitlist_count"])
+        freed += 1
+    return freed
+
+
+def erase_content(*, member_id: int) -> int:
+    """LEGAL L9: the member's posts, comments and events stay, anonymised: their author is the account's
+    tombstone, shown as "Deleted member" (members blanks the name after this runs). Mentions of the
+    member in other members' text become "@Deleted member". Deleted: RSVPs (upcoming seats go to the
+    waitlist), memberships (space counts kept right), reactions (counts kept right), the inbox,
+    deliveries, email opt-outs and the calendar feed token. Records of deleted posts and comments stay
+    under their legal floor; retention empties them. Idempotent."""
+    from django.db import transaction
+    from django.db.models import F
+
+    from content.delivery.models import Delivery, EmailOptOut
+    from content.models import (
+        RSVP,
+        CalendarToken,
+        Comment,
+        InboxItem,
+        Mention,
+        Post,
+        Reaction,
+        SpaceMembership,
+    )
+    from content.search import search_index_touch
+    from content.services.spaces import space_leave
+    from members.models import Member
+
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        return 0
+    affected = _free_seats(member_id=member_id)
+    affected += RSVP.objects.filter(member_id=member_id).delete()[0]
+    for membership in SpaceMembership.objects.filter(member_id=member_id).select_related("space"):
+        affected += space_leave(space=membership.space, member=member)
+    for target, model in (("post", Post), ("comment", Comment)):
+        target_ids = list(
+            Reaction.objects.filter(member_id=member_id, **{f"{target}__isnull": False}).values_list(
+                f"{target}_id", flat=True
+            )
+        )
+        # One reaction per member and target, so each target loses exactly one.
+        model.objects.filter(pk__in=target_ids, reaction_count__gt=0).update(
+            reaction_count=F("reaction_count") - 1
+        )
+    affected += Reaction.objects.filter(member_id=member_id).delete()[0]
+    post_ids, comment_ids = _replace_mentions(member_id=member_id, name=member.display_name)
+    affected += Mention.objects.filter(member_id=member_id).delete()[0]
+    affected += Delivery.objects.filter(recipient_id=member_id).delete()[0]
+    affected += InboxItem.objects.filter(recipient_id=member_id).delete()[0]
+    affected += EmailOptOut.objects.filter(member_id=member_id).delete()[0]
+    affected += CalendarToken.objects.filter(member_id=member_id).delete()[0]
+    if post_ids or comment_ids:
+        transaction.on_commit(lambda: search_index_touch(post_ids=post_ids, comment_ids=comment_ids))
+    return affected
 
 
 def _stream(queryset, fields, convert=None):
@@ -226,6 +382,7 @@ def register() -> None:
             category="deleted_content_records",
             purpose=WRITTEN,
             export=export_content,
+            erase=erase_content,
         )
     for model, fields, purpose in [
         ("Reaction", ["member", "kind", "created_at"], _("Showing your reactions")),
@@ -242,6 +399,7 @@ def register() -> None:
             category="deleted_accounts",
             purpose=purpose,
             export=export_content,
+            erase=erase_content,
         )
     for model, fields in [
         ("InboxItem", ["recipient", "actor", "kind", "url", "data", "created_at", "read_at"]),
@@ -254,6 +412,7 @@ def register() -> None:
             category="delivery_records",
             purpose=_("Delivering notifications and emails, and never sending one twice"),
             export=export_content,
+            erase=erase_content,
         )
     register_not_personal(
         app_label="content",

@@ -1,9 +1,14 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.conf import settings
 from django.forms import Form
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from members.models import Member
 from members.services import language_supported
+from members.standing import email_is_banned
 
 
 class MemberAccountAdapter(DefaultAccountAdapter):
@@ -15,3 +20,28 @@ class MemberAccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def respond_user_inactive(self, request: HttpRequest, user: Member) -> HttpResponse:
+        """A banned member who signs in with the right password learns that the account is banned, and
+        where the reasons and the way to appeal are (L18); allauth's inactive page speaks of accounts
+        waiting for a guardian (L5)."""
+        if getattr(user, "banned_at", None) is not None:
+            return render(
+                request, "members/account_banned.html", {"contact": settings.CONTACT_EMAIL}, status=403
+            )
+        return super().respond_user_inactive(request, user)
+
+    def clean_email(self, email: str) -> str:
+        """Every address form (signup, adding or changing an address) asks here: an address of a banned
+        account cannot come back while the ban lasts (L20; only its salted hash is kept)."""
+        email = super().clean_email(email)
+        if email_is_banned(email):
+            raise forms.ValidationError(
+                _(
+                    "This email address belongs to an account that was banned, so it cannot be used "
+                    "here. If you think this is a mistake, please write to %(contact)s."
+                )
+                % {"contact": settings.CONTACT_EMAIL},
+                code="email_banned",
+            )
+        return email

@@ -29,6 +29,20 @@ class ActionNotPossible(ContentError):
     default_message = _("This action does not apply to this item.")
 
 
+class DaysInvalid(ContentError):
+    """A limit, suspension or sweep without a usable number of days; shown beside the days field."""
+
+    code = "days_invalid"
+    status = 400
+    field = "days"
+    default_message = _("Choose a number of days from 1 to 365.")
+
+
+class SanctionNotPossible(ActionNotPossible):
+    code = "sanction_not_possible"
+    default_message = _("This account cannot be restricted here.")
+
+
 class AppealNotPossible(ContentError):
     code = "appeal_not_possible"
     status = 400
@@ -47,7 +61,9 @@ __all__ = [
     "AppealNotPossible",
     "AppealPeriodOver",
     "ClaimedByOther",
+    "DaysInvalid",
     "NotAllowed",
     "NotFound",
     "ReportLimitReached",
+    "SanctionNotPossible",
 ]

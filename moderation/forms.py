@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import ActionKind, ReportReason, ReviewStatus
+from moderation.sanctions import DAYS_MAX, DAYS_MIN, SANCTIONS, TIMED
+from moderation.selectors import SWEEP_DAYS_DEFAULT, SWEEP_DAYS_MAX
 from moderation.services import DETAILS_MAX, REASON_MAX, RULE_MAX, STATEMENT_MAX
 
 
@@ -18,8 +20,26 @@ class ReportForm(forms.Form):
     )
 
 
+def days_field(*, maximum: int, required: bool, **kwargs) -> forms.IntegerField:
+    message = _("Choose a number of days from 1 to %(max)d.") % {"max": maximum}
+    return forms.IntegerField(
+        min_value=DAYS_MIN,
+        max_value=maximum,
+        required=required,
+        error_messages={"min_value": message, "max_value": message, "invalid": message, "required": message},
+        widget=forms.NumberInput(attrs={"min": DAYS_MIN, "max": maximum, "inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
 class DecideForm(forms.Form):
     action = forms.ChoiceField(label=_("Decision"), choices=ActionKind.choices, widget=forms.RadioSelect)
+    days = days_field(
+        maximum=DAYS_MAX,
+        required=False,
+        label=_("For how many days"),
+        help_text=_("For “Limit posting” and “Suspend”: 1 to 365 days."),
+    )
     reason = forms.CharField(
         label=_("Reason (the author reads this)"),
         max_length=REASON_MAX,
@@ -30,6 +50,61 @@ class DecideForm(forms.Form):
         max_length=RULE_MAX,
         help_text=_("The rule and its version, for example “Rules v3, §2 Respect”."),
     )
+
+    def __init__(self, *args, can_sanction: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_sanction:
+            # account sanctions reach the whole site: a space moderator acts on content only
+            self.fields["action"].choices = [
+                (value, label) for value, label in ActionKind.choices if value not in SANCTIONS
+            ]
+            del self.fields["days"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("action") in TIMED and cleaned.get("days") is None and "days" not in self.errors:
+            self.add_error(
+                "days", _("Say for how many days: a number from 1 to %(max)d.") % {"max": DAYS_MAX}
+            )
+        return cleaned
+
+
+class SweepDaysForm(forms.Form):
+    """How far back "remove all recent content of this account and ban" reaches (GET: it only counts)."""
+
+    days = days_field(
+        maximum=SWEEP_DAYS_MAX,
+        required=True,
+        initial=SWEEP_DAYS_DEFAULT,
+        label=_("Content from the last how many days"),
+        help_text=_("1 to 90 days."),
+    )
+
+
+class SweepForm(forms.Form):
+    """The confirm step: the days counted on the page (kept), the reason and the rule."""
+
+    days = days_field(maximum=SWEEP_DAYS_MAX, required=True)
+    reason = forms.CharField(
+        label=_("Reason (the author reads this)"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    rule = forms.CharField(
+        label=_("Community rule"),
+        max_length=RULE_MAX,
+        help_text=_("The rule and its version, for example “Rules v3, §2 Respect”."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["days"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "days" in self.errors:  # a hidden field: its error goes above the form
+            self.add_error(None, self.errors.pop("days"))
+        return cleaned
 
 
 class QueueFilterForm(forms.Form):

@@ -41,6 +41,10 @@ class ActionKind(models.TextChoices):
     HIDE = "hide", _("Hide")
     REMOVE = "remove", _("Remove")
     WARN = "warn", _("Warn the author")
+    # account sanctions (L20): they act on the author's account through members/standing.py
+    LIMIT = "limit", _("Limit posting")
+    SUSPEND = "suspend", _("Suspend")
+    BAN = "ban", _("Ban")
 
 
 class ReviewItem(models.Model):
@@ -151,6 +155,13 @@ class ModerationAction(models.Model):
     )
     reason = models.TextField(_("reason"))
     rule = models.CharField(_("rule"), max_length=200)
+    # the end of a posting limit or suspension (empty for everything else; a ban lasts until lifted)
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    # a removal that was part of a "remove all recent content and ban" sweep points to the ban: the
+    # member appeals the ban, and upholding that appeal restores what the sweep removed
+    sweep = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="swept", verbose_name=_("sweep")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AppendOnlyQuerySet.as_manager()

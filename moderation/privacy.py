@@ -35,6 +35,18 @@ def export_moderation(*, member_id: int):
     )
 
 
+def erase_moderation(*, member_id: int) -> int:
+    """LEGAL L9: what the member wrote to moderators goes (the details of their reports, their appeal
+    statements); the cases themselves stay for their keep-period, pointing at the account's tombstone,
+    because they prove what was decided and why. The append-only action log is not touched: it holds
+    ids, the moderators' reasons and the rule, nothing the member wrote. Idempotent."""
+    from moderation.models import Appeal, Report
+
+    affected = Report.objects.filter(reporter_id=member_id).exclude(details="").update(details="")
+    affected += Appeal.objects.filter(appellant_id=member_id).exclude(statement="").update(statement="")
+    return affected
+
+
 PURPOSE = _("Handling reports and moderation cases, and proving what was decided and why")
 
 
@@ -51,6 +63,7 @@ def register() -> None:
             category="moderation_records",
             purpose=PURPOSE,
             export=export_moderation,
+            erase=erase_moderation,
         )
     # L18 appeals: what the appellant wrote, who decided and why. Not in the export yet (the export
     # above covers reports and actions only).
@@ -60,4 +73,5 @@ def register() -> None:
         fields=["appellant", "statement", "decided_by", "decision_reason", "created_at"],
         category="moderation_records",
         purpose=PURPOSE,
+        erase=erase_moderation,
     )

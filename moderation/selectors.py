@@ -8,10 +8,19 @@ from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from content.exceptions import NotFound
-from content.models import Comment, Event, MembershipRole, MembershipStatus, Post, SpaceMembership
+from content.models import (
+    Comment,
+    ContentStatus,
+    Event,
+    MembershipRole,
+    MembershipStatus,
+    Post,
+    SpaceMembership,
+)
 from content.selectors.visibility import comments_readable, events_readable, posts_readable
 from members.models import Member
 from members.selectors import ProfileAccess, member_is_moderator, member_profile_access
+from members.standing import Standing, member_standing
 from moderation.models import (
     ActionKind,
     Appeal,
@@ -135,20 +144,47 @@ class CaseFile:
     author: Member | None
     actions: list[ModerationAction]
     upheld_reports: int
+    strikes: int = 0
+    standing: Standing | None = None  # a suspension or posting limit in force (a ban: author.banned_at)
 
 
-def author_case_file(*, author: Member | None, limit: int = 20) -> CaseFile:
+STRIKE_PERIOD = timedelta(days=365)
+
+
+def author_case_file(*, author: Member | None, limit: int = 20, now: datetime | None = None) -> CaseFile:
+    """Three queries whatever the history: the latest actions (a sweep's removals folded into its
+    ban, counted as `swept_count`), the upheld reports, and the strikes."""
     if author is None:
         return CaseFile(author=None, actions=[], upheld_reports=0)
     actions = list(
-        ModerationAction.objects.filter(target_author=author)
+        ModerationAction.objects.filter(target_author=author, sweep__isnull=True)
         .select_related("moderator")
+        .annotate(swept_count=Count("swept"))
         .order_by("-created_at", "-pk")[:limit]
     )
     upheld = Report.objects.filter(
         outcome=ReportOutcome.UPHELD, review_item__snapshot_author=author
     ).aggregate(n=Count("pk"))["n"]
-    return CaseFile(author=author, actions=actions, upheld_reports=upheld)
+    return CaseFile(
+        author=author,
+        actions=actions,
+        upheld_reports=upheld,
+        strikes=author_strikes(author=author, now=now),
+        standing=member_standing(member=author, now=now),
+    )
+
+
+def author_strikes(*, author: Member, now: datetime | None = None) -> int:
+    """Restrictive decisions against the member in the last year that still stand: an appeal upheld
+    takes its strike away, and a sweep counts once (its ban), not once per removed post."""
+    since = (now or timezone.now()) - STRIKE_PERIOD
+    return (
+        ModerationAction.objects.filter(
+            target_author=author, action__in=RESTRICTIVE_ACTIONS, created_at__gte=since, sweep__isnull=True
+        )
+        .exclude(appeal__status=AppealStatus.UPHELD)
+        .count()
+    )
 
 
 def upheld_reports_counter(*, member_ids: list[int], since: datetime) -> dict[int, int]:
@@ -166,19 +202,30 @@ def upheld_reports_counter(*, member_ids: list[int], since: datetime) -> dict[in
     return {row["review_item__snapshot_author_id"]: row["n"] for row in rows}
 
 
-RESTRICTIVE_ACTIONS = [ActionKind.HIDE, ActionKind.REMOVE, ActionKind.WARN]
+RESTRICTIVE_ACTIONS = [
+    ActionKind.HIDE,
+    ActionKind.REMOVE,
+    ActionKind.WARN,
+    ActionKind.LIMIT,
+    ActionKind.SUSPEND,
+    ActionKind.BAN,
+]
 # L19: a decision within 15 working days; about 21 calendar days would be the clock, but appeals are
 # flagged earlier, after 15 calendar days, so they never drift to the edge.
 APPEAL_OVERDUE_AFTER = timedelta(days=15)
 
 
 def decisions_against(*, member: Viewer) -> QuerySet[ModerationAction]:
-    """The restrictive decisions taken against `member`, newest first, each with its appeal (if any)."""
+    """The restrictive decisions taken against `member`, newest first, each with its appeal (if any).
+    A sweep's removals are listed as part of its ban (`swept_count`), appealed with it."""
     if not member.is_authenticated:
         return ModerationAction.objects.none()
     return (
-        ModerationAction.objects.filter(target_author_id=member.pk, action__in=RESTRICTIVE_ACTIONS)
+        ModerationAction.objects.filter(
+            target_author_id=member.pk, action__in=RESTRICTIVE_ACTIONS, sweep__isnull=True
+        )
         .select_related("appeal")
+        .annotate(swept_count=Count("swept"))
         .order_by("-created_at", "-pk")
     )
 
@@ -223,3 +270,46 @@ def appeal_get(*, viewer: Viewer, pk: int) -> Appeal:
     if found is None:
         raise NotFound()
     return found
+
+
+SWEEP_DAYS_DEFAULT = 7
+SWEEP_DAYS_MAX = 90
+
+
+@dataclass
+class SweepPlan:
+    """What "remove all recent content of this account and ban" would remove: ids of the author's
+    posts, comments and events created since `since` and not removed yet, plus the item's own target."""
+
+    author: Member
+    days: int
+    since: datetime
+    posts: list[int]
+    comments: list[int]
+    events: list[int]
+
+    @property
+    def total(self) -> int:
+        return len(self.posts) + len(self.comments) + len(self.events)
+
+
+def sweep_plan(*, item: ReviewItem, days: int, now: datetime | None = None) -> SweepPlan:
+    """Three queries (posts, comments, events), whatever their number."""
+    author = item.snapshot_author
+    since = (now or timezone.now()) - timedelta(days=days)
+
+    def ids(model, author_field: str, own_kind: str) -> list[int]:
+        recent = Q(created_at__gte=since)
+        if item.kind == own_kind:
+            recent |= Q(pk=item.object_id)  # the reported thing itself, however old
+        rows = model.objects.filter(recent, **{author_field: author}, deleted_at__isnull=True)
+        return list(rows.exclude(status=ContentStatus.REMOVED).order_by("pk").values_list("pk", flat=True))
+
+    return SweepPlan(
+        author=author,
+        days=days,
+        since=since,
+        posts=ids(Post, "author", TargetKind.POST),
+        comments=ids(Comment, "author", TargetKind.COMMENT),
+        events=ids(Event, "organiser", TargetKind.EVENT),
+    )

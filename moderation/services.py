@@ -1,11 +1,14 @@
-"""Writes for moderation: filing a report, claiming a review item, deciding it (LEGAL L17–L19).
+"""Writes for moderation: filing a report, claiming a review item, deciding it (LEGAL L17–L20).
 
 Every service checks permission itself, owns its transaction and writes the audit entry; the pages and
-the admin only call these.
+the admin only call these. Members are told through content's delivery (notice_send): an inbox item
+and, in the same transaction, its email.
 """
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -13,8 +16,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.ratelimit import window_hit
+from content.delivery.notices import notice_send
 from content.exceptions import ContentError, NotAllowed, NotFound
-from content.models import Comment, ContentStatus, Event, InboxItem, Post
+from content.models import Comment, ContentStatus, Event, Post
 from content.selectors.visibility import is_space_moderator
 from content.services.moderation import content_set_status
 from members.models import Member
@@ -40,6 +44,17 @@ from moderation.models import (
     ReviewStatus,
     TargetKind,
 )
+from moderation.sanctions import (
+    SANCTIONS,
+    TIMED,
+    days_check,
+    in_members_words,
+    sanction_apply,
+    sanction_check,
+    sanction_reverse,
+    sanction_text,
+    sanction_until,
+)
 from moderation.selectors import Target, target_get, target_load
 
 DETAILS_MAX = 2000
@@ -47,7 +62,7 @@ REASON_MAX = 5000
 RULE_MAX = 200
 # Actions that restrict the author: the reports behind them are upheld and the author gets a
 # statement of reasons (L18). The others dismiss the reports.
-RESTRICTING = {ActionKind.HIDE, ActionKind.REMOVE, ActionKind.WARN}
+RESTRICTING = {ActionKind.HIDE, ActionKind.REMOVE, ActionKind.WARN, *SANCTIONS}
 CONTENT_STATUS_FOR = {
     ActionKind.HIDE: ContentStatus.HIDDEN,
     ActionKind.REMOVE: ContentStatus.REMOVED,
@@ -90,12 +105,11 @@ def _space_id(target: Target) -> int | None:
     return None
 
 
-def _inbox(*, recipient: Member, kind: str, url: str, data: dict, text: str, actor: Member | None = None):
-    """The inbox renders from kind + data; `text`, written in the recipient's language, is the fallback
-    until content's inbox knows this kind's sentence."""
-    InboxItem.objects.create(
-        recipient=recipient, kind=kind, actor=actor, url=url, data={**data, "text": text}
-    )
+def _notice(*, recipient: Member, kind: str, url: str, data: dict, text: str, email: bool = True) -> None:
+    """Tell a member, in the caller's transaction: the inbox item renders from kind + data (`text`,
+    written in the recipient's language, is the fallback for a kind the inbox has no sentence for) and,
+    with `email`, an email follows through the delivery engine."""
+    notice_send(recipient=recipient, kind=kind, url=url, data={**data, "text": text}, email=email)
 
 
 def review_item_open(*, kind: str, object_id: int, target: Target, reason: str, now: datetime) -> ReviewItem:
@@ -200,12 +214,14 @@ def report_file(*, reporter: Member, kind: str, object_id: int, reason: str, det
                 text = _(
                     "Thank you: we received your report (%(reason)s) and will tell you what we decide."
                 ) % {"reason": ReportReason(reason).label}
-            _inbox(
+            # the receipt is on the page and in the inbox at once; an email would only repeat it
+            _notice(
                 recipient=reporter,
                 kind="report.received",
                 url=target_url(kind=kind, target=target),
                 data={"report_id": report.pk, "target_kind": kind, "object_id": object_id, "reason": reason},
                 text=text,
+                email=False,
             )
     except IntegrityError:  # the same reporter's double click raced this one: theirs stands
         existing = open_report.first()
@@ -249,13 +265,19 @@ def review_item_claim(*, item: ReviewItem, by: Member) -> ReviewItem:
     raise _holder_error(item)
 
 
-def review_item_decide(*, item: ReviewItem, by: Member, action: str, reason: str, rule: str) -> bool:
-    """Decide an item: log the action, change the content, settle the reports, tell the author why
-    (L18) and each reporter the outcome (L17). Returns False when the item was already decided."""
+def review_item_release(*, item: ReviewItem, by: Member) -> bool:
+    """Give a claimed item back to the queue. Only the moderator holding the claim can; returns False
+    when they no longer hold it (it expired and someone else took it, or it was decided)."""
     if not can_moderate_item(member=by, item=item):
         raise NotAllowed()
-    if action not in ActionKind.values:
-        raise ActionNotPossible()
+    released = ReviewItem.objects.filter(pk=item.pk, status=ReviewStatus.CLAIMED, claimed_by_id=by.pk).update(
+        status=ReviewStatus.OPEN, claimed_by=None, claim_expires_at=None
+    )
+    item.refresh_from_db(fields=["status", "claimed_by", "claim_expires_at"])
+    return bool(released)
+
+
+def clean_reason_and_rule(*, reason: str, rule: str) -> tuple[str, str]:
     reason, rule = (reason or "").strip(), (rule or "").strip()
     if not reason:
         raise ContentError(_("Please write the reason the author will read."))
@@ -263,23 +285,52 @@ def review_item_decide(*, item: ReviewItem, by: Member, action: str, reason: str
         raise ContentError(_("Please name the community rule."))
     if len(reason) > REASON_MAX or len(rule) > RULE_MAX:
         raise ContentError(_("The reason or the rule is too long."))
+    return reason, rule
+
+
+def review_item_take(*, item: ReviewItem, by: Member, decision: str, now: datetime) -> bool:
+    """Mark the item decided, in the caller's transaction, unless another moderator holds a live claim
+    (ClaimedByOther names them). Returns False when it was already decided."""
+    free = ~Q(status=ReviewStatus.CLAIMED) | Q(claimed_by_id=by.pk) | Q(claim_expires_at__lt=now)
+    updated = (
+        ReviewItem.objects.filter(free, pk=item.pk)
+        .exclude(status=ReviewStatus.DECIDED)
+        .update(status=ReviewStatus.DECIDED, decided_at=now, decision=decision, claimed_by=by)
+    )
+    if updated:
+        return True
+    item.refresh_from_db()
+    if item.status == ReviewStatus.DECIDED:
+        return False
+    raise _holder_error(item)
+
+
+def review_item_decide(
+    *, item: ReviewItem, by: Member, action: str, reason: str, rule: str, days: int | None = None
+) -> bool:
+    """Decide an item: log the action, change the content or the author's account, settle the reports,
+    tell the author why (L18) and each reporter the outcome (L17). `days` is required for a posting
+    limit or a suspension (1 to 365). Returns False when the item was already decided."""
+    if not can_moderate_item(member=by, item=item):
+        raise NotAllowed()
+    if action not in ActionKind.values:
+        raise ActionNotPossible()
+    reason, rule = clean_reason_and_rule(reason=reason, rule=rule)
     if item.kind == TargetKind.MEMBER and action in CONTENT_STATUS_FOR:
-        raise ActionNotPossible(_("A profile cannot be hidden or removed here; warn the member instead."))
+        raise ActionNotPossible(
+            _("A profile cannot be hidden or removed; warn, limit, suspend or ban the member instead.")
+        )
+    author = None
+    if action in SANCTIONS:
+        author = sanction_check(by=by, author=item.snapshot_author)
+        days = days_check(days) if action in TIMED else None
     target = target_load(kind=item.kind, object_id=item.object_id)
     now = timezone.now()
+    until = sanction_until(action=action, days=days, now=now)
     with transaction.atomic():
-        free = ~Q(status=ReviewStatus.CLAIMED) | Q(claimed_by_id=by.pk) | Q(claim_expires_at__lt=now)
-        updated = (
-            ReviewItem.objects.filter(free, pk=item.pk)
-            .exclude(status=ReviewStatus.DECIDED)
-            .update(status=ReviewStatus.DECIDED, decided_at=now, decision=action, claimed_by=by)
-        )
-        if not updated:
-            item.refresh_from_db()
-            if item.status == ReviewStatus.DECIDED:
-                return False
-            raise _holder_error(item)
-        ModerationAction.objects.create(
+        if not review_item_take(item=item, by=by, decision=action, now=now):
+            return False
+        logged = ModerationAction.objects.create(
             review_item=item,
             moderator=by,
             action=action,
@@ -288,6 +339,7 @@ def review_item_decide(*, item: ReviewItem, by: Member, action: str, reason: str
             target_author_id=item.snapshot_author_id,
             reason=reason,
             rule=rule,
+            until=until,
         )
         if target is not None and item.kind != TargetKind.MEMBER:
             if action in CONTENT_STATUS_FOR:
@@ -295,42 +347,107 @@ def review_item_decide(*, item: ReviewItem, by: Member, action: str, reason: str
             elif action == ActionKind.APPROVE and target.status != ContentStatus.REMOVED:
                 content_set_status(target=target, status=ContentStatus.PUBLISHED, by=by)
         outcome = ReportOutcome.UPHELD if action in RESTRICTING else ReportOutcome.DISMISSED
-        reports = list(item.reports.filter(outcome__isnull=True).select_related("reporter"))
-        Report.objects.filter(pk__in=[r.pk for r in reports]).update(outcome=outcome, decided_at=now)
-        _notify(item=item, by=by, action=action, reason=reason, rule=rule, outcome=outcome, reports=reports)
+        reports = reports_settle(items=[item], outcome=outcome, now=now)
+        # The statement of reasons is written while the account is still active: a ban closes it.
+        _notify(item=item, action=logged, outcome=outcome, reports=reports)
+        if author is not None:
+            sanction_apply(action=action, author=author, until=until, by=by)
     item.refresh_from_db()
     return True
 
 
-def _notify(*, item, by, action, reason, rule, outcome, reports) -> None:
+def reports_settle(*, items: list[ReviewItem], outcome: str, now: datetime) -> list[Report]:
+    """Close the open reports of these items with one outcome; returns them, reporters loaded."""
+    reports = list(
+        Report.objects.filter(review_item__in=items, outcome__isnull=True).select_related("reporter")
+    )
+    Report.objects.filter(pk__in=[r.pk for r in reports]).update(outcome=outcome, decided_at=now)
+    return reports
+
+
+APPEAL_LINK_SALT = "moderation.appeal"
+
+
+def appeal_link(*, action: ModerationAction) -> str:
+    """A signed link to appeal `action` without signing in: a banned member cannot sign in, yet may
+    appeal for six months (L18). It names the action and the member, nothing else."""
+    token = signing.dumps({"a": action.pk, "m": action.target_author_id}, salt=APPEAL_LINK_SALT)
+    return reverse("moderation:appeal_link", args=[token])
+
+
+def appeal_link_action(*, token: str) -> ModerationAction:
+    """The action a signed appeal link names; NotFound for a forged, altered or expired link."""
+    try:
+        payload = signing.loads(token, salt=APPEAL_LINK_SALT, max_age=APPEAL_PERIOD)
+    except signing.BadSignature as error:  # SignatureExpired is a BadSignature
+        raise NotFound() from error
+    action = (
+        ModerationAction.objects.select_related("target_author", "appeal")
+        .annotate(swept_count=Count("swept"))
+        .filter(pk=payload.get("a"), target_author_id=payload.get("m"))
+        .first()
+    )
+    if action is None or action.target_author is None:
+        raise NotFound()
+    return action
+
+
+def _notify(*, item: ReviewItem, action: ModerationAction, outcome: str, reports: list[Report]) -> None:
     data = {"review_item_id": item.pk, "target_kind": item.kind, "object_id": item.object_id}
     author = item.snapshot_author
-    if action in RESTRICTING and author is not None and author.is_active:
-        with translation.override(author.language):
-            text = _(
-                "A moderator acted on your %(kind)s (%(action)s). Reason: %(reason)s Rule: %(rule)s. "
-                "You can appeal this decision within six months."
-            ) % {
-                "kind": TargetKind(item.kind).label,
-                "action": ActionKind(action).label,
-                "reason": reason,
-                "rule": rule,
-            }
-        _inbox(
-            recipient=author,
-            kind="moderation.notice",
-            # L18: the notice leads to the page where the decision can be appealed.
-            url=reverse("moderation:decisions"),
-            data={**data, "action": action, "reason": reason, "rule": rule},
-            text=text,
+    if action.action in RESTRICTING and author is not None and author.is_active:
+        sanction_notice(author=author, action=action, data=data)
+    outcome_notices(reports=reports, outcome=outcome, data=data)
+
+
+def sanction_notice(*, author: Member, action: ModerationAction, data: dict, text: str | None = None) -> None:
+    """The statement of reasons (L18): what was decided, the reason and the rule, and how to appeal."""
+    details = {"action": action.action, "action_id": action.pk, "reason": action.reason, "rule": action.rule}
+    if action.action in SANCTIONS:
+        with in_members_words(author):
+            text = text or sanction_text(
+                action=action.action,
+                until=action.until,
+                reason=action.reason,
+                rule=action.rule,
+                contact=settings.CONTACT_EMAIL,
+            )
+        details["until"] = action.until.isoformat() if action.until else None
+        # a banned member cannot open the decisions page: the notice carries its own appeal link
+        url = (
+            appeal_link(action=action) if action.action == ActionKind.BAN else reverse("moderation:decisions")
         )
+        _notice(recipient=author, kind="moderation.sanction", url=url, data={**data, **details}, text=text)
+        return
+    with translation.override(author.language):
+        text = _(
+            "A moderator acted on your %(kind)s (%(action)s). Reason: %(reason)s Rule: %(rule)s. "
+            "You can appeal this decision within six months."
+        ) % {
+            "kind": TargetKind(action.kind).label,
+            "action": ActionKind(action.action).label,
+            "reason": action.reason,
+            "rule": action.rule,
+        }
+    _notice(
+        recipient=author,
+        kind="moderation.notice",
+        # L18: the notice leads to the page where the decision can be appealed.
+        url=reverse("moderation:decisions"),
+        data={**data, "action": action.action, "reason": action.reason, "rule": action.rule},
+        text=text,
+    )
+
+
+def outcome_notices(*, reports: list[Report], outcome: str, data: dict) -> None:
+    """L17: every reporter learns the outcome, by inbox and email."""
     for report in reports:
         with translation.override(report.reporter.language):
             if outcome == ReportOutcome.UPHELD:
                 text = _("Your report was upheld: a moderator acted on it. Thank you.")
             else:
                 text = _("Your report was reviewed; the moderators found no breach of the rules.")
-        _inbox(
+        _notice(
             recipient=report.reporter,
             kind="report.outcome",
             url="",
@@ -386,8 +503,9 @@ def can_decide_appeal(*, member: Member, appeal: Appeal) -> bool:
 
 def appeal_decide(*, appeal: Appeal, by: Member, uphold: bool, reason: str) -> bool:
     """Decide an appeal. Upholding it reverses the measure (hidden or removed content is published
-    again) and logs an "approve" action; either way the appellant is told. Returns False when the
-    appeal was already decided."""
+    again; a posting limit, suspension or ban is lifted, a ban with the content its sweep removed) and
+    logs an "approve" action; either way the appellant is told. Returns False when the appeal was
+    already decided."""
     if not can_decide_appeal(member=by, appeal=appeal):
         raise NotAllowed()
     reason = (reason or "").strip()
@@ -407,9 +525,11 @@ def appeal_decide(*, appeal: Appeal, by: Member, uphold: bool, reason: str) -> b
             return False
         if uphold:
             if action.action in CONTENT_STATUS_FOR and action.kind != TargetKind.MEMBER:
-                target = target_load(kind=action.kind, object_id=action.object_id)
-                if target is not None and target.status == CONTENT_STATUS_FOR[action.action]:
-                    content_set_status(target=target, status=ContentStatus.PUBLISHED, by=by)
+                _republish(kind=action.kind, object_id=action.object_id, was=action.action, by=by)
+            if action.action in SANCTIONS:
+                sanction_reverse(action=action, by=by)
+            for swept in action.swept.all():
+                _republish(kind=swept.kind, object_id=swept.object_id, was=swept.action, by=by)
             ModerationAction.objects.create(
                 review_item_id=action.review_item_id,
                 moderator=by,
@@ -420,31 +540,48 @@ def appeal_decide(*, appeal: Appeal, by: Member, uphold: bool, reason: str) -> b
                 reason=f"appeal upheld: {reason}",
                 rule=action.rule,
             )
-        appellant = appeal.appellant
-        if appellant.is_active:
-            with translation.override(appellant.language):
-                if uphold:
-                    text = _(
-                        "Your appeal was upheld: the decision on your %(kind)s has been reversed. "
-                        "Reason: %(reason)s"
-                    ) % {"kind": TargetKind(action.kind).label, "reason": reason}
-                else:
-                    text = _(
-                        "Your appeal was rejected: the decision on your %(kind)s stands. Reason: %(reason)s"
-                    ) % {"kind": TargetKind(action.kind).label, "reason": reason}
-            _inbox(
-                recipient=appellant,
-                kind="moderation.appeal_decided",
-                url=reverse("moderation:decisions"),
-                data={
-                    "appeal_id": appeal.pk,
-                    "action_id": action.pk,
-                    "target_kind": action.kind,
-                    "object_id": action.object_id,
-                    "outcome": status,
-                    "reason": reason,
-                },
-                text=text,
-            )
+        appellant = Member.objects.get(pk=appeal.appellant_id)  # a lifted ban opened the account again
+        with translation.override(appellant.language):
+            names = {"kind": TargetKind(action.kind).label, "reason": reason}
+            if action.action in SANCTIONS and uphold:
+                text = _(
+                    "Your appeal was upheld: the restriction on your account has been lifted. "
+                    "Reason: %(reason)s"
+                )
+            elif action.action in SANCTIONS:
+                text = _(
+                    "Your appeal was rejected: the restriction on your account stands. Reason: %(reason)s"
+                )
+            elif uphold:
+                text = _(
+                    "Your appeal was upheld: the decision on your %(kind)s has been reversed. "
+                    "Reason: %(reason)s"
+                )
+            else:
+                text = _("Your appeal was rejected: the decision on your %(kind)s stands. Reason: %(reason)s")
+            text = text % names
+        # still banned: the decisions page is out of reach, the appeal link shows the outcome
+        banned = appellant.banned_at is not None
+        _notice(
+            recipient=appellant,
+            kind="moderation.appeal_decided",
+            url=appeal_link(action=action) if banned else reverse("moderation:decisions"),
+            data={
+                "appeal_id": appeal.pk,
+                "action_id": action.pk,
+                "target_kind": action.kind,
+                "object_id": action.object_id,
+                "outcome": status,
+                "reason": reason,
+            },
+            text=text,
+        )
     appeal.refresh_from_db()
     return True
+
+
+def _republish(*, kind: str, object_id: int, was: str, by: Member) -> None:
+    """Publish again what an upheld appeal reverses, if it is still as the decision left it."""
+    target = target_load(kind=kind, object_id=object_id)
+    if target is not None and target.status == CONTENT_STATUS_FOR.get(was):
+        content_set_status(target=target, status=ContentStatus.PUBLISHED, by=by)

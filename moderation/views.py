@@ -14,8 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from content.exceptions import ContentError, NotAllowed, NotFound
-from moderation.forms import AppealDecideForm, AppealForm, DecideForm, QueueFilterForm, ReportForm
-from moderation.models import ReviewItem, TargetKind
+from moderation.forms import (
+    AppealDecideForm,
+    AppealForm,
+    DecideForm,
+    QueueFilterForm,
+    ReportForm,
+    SweepDaysForm,
+    SweepForm,
+)
+from moderation.models import ReviewItem, ReviewStatus, TargetKind
+from moderation.sanctions import can_sanction
 from moderation.selectors import (
     QueueFilters,
     appeal_get,
@@ -28,6 +37,7 @@ from moderation.selectors import (
     review_item_get,
     review_item_reports,
     review_queue,
+    sweep_plan,
     target_get,
     target_load,
 )
@@ -35,13 +45,16 @@ from moderation.services import (
     appeal_deadline,
     appeal_decide,
     appeal_file,
+    appeal_link_action,
     can_decide_appeal,
     can_moderate_item,
     report_file,
     review_item_claim,
     review_item_decide,
+    review_item_release,
     target_url,
 )
+from moderation.sweep import review_item_sweep, sweep_check
 
 QUEUE_SIZE = 100
 
@@ -74,14 +87,18 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | None = None) -> dict:
     target = target_load(kind=item.kind, object_id=item.object_id)
+    site_wide = can_sanction(member=request.user)
     return {
         "item": item,
         "target": target,
         "target_url": target_url(kind=item.kind, target=target) if target is not None else "",
         "reports": review_item_reports(item=item),
         "case": author_case_file(author=item.snapshot_author),
-        "form": form or DecideForm(),
+        "form": form or DecideForm(can_sanction=site_wide),
         "can_decide": can_moderate_item(member=request.user, item=item),
+        # the sweep ("remove all recent content and ban") is for site moderators only
+        "can_sweep": site_wide and item.snapshot_author_id is not None,
+        "sweep_form": SweepDaysForm(),
     }
 
 
@@ -111,16 +128,34 @@ def item_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @moderators_only
+def item_release(request: HttpRequest, pk: int) -> HttpResponse:
+    item = review_item_get(viewer=request.user, pk=pk)
+    try:
+        released = review_item_release(item=item, by=request.user)
+    except NotAllowed:
+        return render(request, "403.html", status=403)
+    error = None if released else _("You no longer hold this item; nothing changed.")
+    if request.htmx:
+        return render(request, "moderation/_claim.html", {"item": item, "claim_error": error})
+    if error:
+        messages.info(request, error)
+    else:
+        messages.success(request, _("Released. The item is back in the queue for any moderator."))
+    return redirect("moderation:item", pk=item.pk)
+
+
+@require_POST
+@moderators_only
 def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
     item = review_item_get(viewer=request.user, pk=pk)
-    form = DecideForm(request.POST)
+    form = DecideForm(request.POST, can_sanction=can_sanction(member=request.user))
     if form.is_valid():
         try:
             decided = review_item_decide(item=item, by=request.user, **form.cleaned_data)
         except NotAllowed:
             return render(request, "403.html", status=403)
         except ContentError as error:
-            form.add_error(None, error.message)
+            form.add_error(getattr(error, "field", None), error.message)
         else:
             if decided:
                 messages.success(request, _("Decided. The author and the reporters have been told."))
@@ -128,6 +163,57 @@ def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.info(request, _("This item had already been decided; nothing changed."))
             return redirect("moderation:queue")
     return render(request, "moderation/item.html", _item_context(request, item, form), status=400)
+
+
+@moderators_only
+def item_sweep(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove all recent content of the item's author and ban them: GET counts what would go (the
+    confirm step), POST does it."""
+    item = review_item_get(viewer=request.user, pk=pk)
+    try:
+        author = sweep_check(item=item, by=request.user)
+    except NotAllowed:
+        return render(request, "403.html", status=403)
+    except ContentError as error:
+        messages.error(request, error.message)
+        return redirect("moderation:item", pk=item.pk)
+    if item.status == ReviewStatus.DECIDED:
+        messages.info(request, _("This item had already been decided; nothing changed."))
+        return redirect("moderation:item", pk=item.pk)
+    days_form = SweepDaysForm(request.GET or None)
+    days = days_form.cleaned_data["days"] if days_form.is_valid() else days_form.fields["days"].initial
+    form = SweepForm(initial={"days": days})
+    if request.method == "POST":
+        form = SweepForm(request.POST)
+        days = request.POST.get("days")
+        if form.is_valid():
+            days = form.cleaned_data["days"]
+            try:
+                result = review_item_sweep(item=item, by=request.user, **form.cleaned_data)
+            except NotAllowed:
+                return render(request, "403.html", status=403)
+            except ContentError as error:
+                form.add_error(None, error.message)
+            else:
+                if result is None:
+                    messages.info(request, _("This item had already been decided; nothing changed."))
+                else:
+                    messages.success(
+                        request,
+                        _("%(count)d items removed and %(name)s banned. They have been told why.")
+                        % {"count": result.removed, "name": author.display_name},
+                    )
+                return redirect("moderation:queue")
+        days_form = SweepDaysForm({"days": days})
+        days = days_form.cleaned_data["days"] if days_form.is_valid() else days_form.fields["days"].initial
+    context = {
+        "item": item,
+        "author": author,
+        "plan": sweep_plan(item=item, days=days),
+        "days_form": days_form,
+        "form": form,
+    }
+    return render(request, "moderation/sweep.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -245,3 +331,32 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("moderation:appeals")
     context = {"appeal": appeal, "form": form, "can_decide": can_decide}
     return render(request, "moderation/appeal.html", context, status=400 if form.errors else 200)
+
+
+def appeal_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """L18 for a banned member, who cannot sign in: the signed link in their statement of reasons opens
+    the appeal form for that one decision (and later shows its outcome)."""
+    try:
+        action = appeal_link_action(token=token)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    appeal = _appeal_of(action)
+    form = AppealForm(request.POST or None)
+    if appeal is None and request.method == "POST" and form.is_valid():
+        try:
+            appeal_file(action=action, appellant=action.target_author, **form.cleaned_data)
+        except NotAllowed as error:
+            raise Http404(error.message) from error
+        except ContentError as error:
+            form.add_error("statement", error.message)
+        else:
+            messages.success(request, _("Your appeal has been sent. We will tell you the outcome by email."))
+            return redirect(request.path)
+    context = {
+        "form": form,
+        "action": action,
+        "appeal": appeal,
+        "deadline": appeal_deadline(action=action),
+        "by_link": True,
+    }
+    return render(request, "moderation/appeal_form.html", context, status=400 if form.errors else 200)

@@ -567,3 +567,64 @@ class DataRequest(models.Model):
         from django.utils import timezone
 
         return self.is_open and timezone.now() > self.due_at
+
+
+class DeletionRequestQuerySet(models.QuerySet):
+    def open(self):
+        """Neither cancelled nor completed: in its grace period, or due and waiting for the job."""
+        return self.filter(cancelled_at__isnull=True, completed_at__isnull=True)
+
+
+class DeletionRequest(models.Model):
+    """LEGAL L9: a member asked to delete their account. During the 7-day grace period they can still
+    sign in and cancel; then privacy.complete_deletions erases what every app registered.
+
+    Ids and times only, so the record can prove the deletion happened without keeping what was
+    deleted; member_ref keeps the id if the member row ever goes.
+    """
+
+    GRACE = timedelta(days=7)
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deletion_requests",
+        verbose_name=_("member"),
+    )
+    member_ref = models.PositiveBigIntegerField(_("member id"), editable=False)
+    requested_at = models.DateTimeField(_("requested"), default=timezone_now)
+    due_at = models.DateTimeField(_("due"))
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # Set by the job when it claims the request: from then on it can no longer be cancelled.
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = DeletionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account deletion")
+        verbose_name_plural = _("account deletions")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_ref"],
+                condition=models.Q(cancelled_at__isnull=True, completed_at__isnull=True),
+                name="deletion_one_open_per_member",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(cancelled_at__isnull=True, completed_at__isnull=True),
+                name="deletion_open_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"deletion of {self.member_ref} due {self.due_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cancelled_at is None and self.completed_at is None

@@ -32,6 +32,30 @@ def _old_staff_access(cutoff):
     return StaffAccess.objects.filter(created_at__lt=cutoff)
 
 
+def erase_privacy(*, member_id: int) -> int:
+    """LEGAL L9, privacy's own part. The consent ledger keeps what proves a lawful basis: every entry of
+    a purpose the member ever granted (the grant, and the withdrawal that ended it), unlinked from the
+    account (member_ref keeps the id) so retention deletes it 3 years after the closure. Entries of a
+    purpose never granted prove nothing we relied on and go now. Export archives go with their files.
+    Requests, legal holds and the deletion request itself stay: they are cases with their own periods.
+    Idempotent."""
+    from django.db import transaction
+
+    from privacy.models import ConsentEntry, ExportArchive
+
+    entries = ConsentEntry.objects.filter(member_ref=member_id)
+    granted = set(entries.filter(granted=True).values_list("purpose", flat=True))
+    affected = entries.exclude(purpose__in=granted).delete()[0]
+    affected += entries.filter(member__isnull=False).update(member=None)
+    for archive in ExportArchive.objects.filter(member_id=member_id):
+        name, storage = archive.file.name, archive.file.storage
+        if name:
+            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        archive.delete()
+        affected += 1
+    return affected
+
+
 def register() -> None:
     from privacy.export import consents_export, exports_purge
 
@@ -42,6 +66,7 @@ def register() -> None:
         category="consent_ledger",
         purpose=_("Proving which consents you gave or withdrew, and when"),
         export=consents_export,
+        erase=erase_privacy,
     )
     register_personal_data(
         app_label="privacy",
@@ -49,6 +74,7 @@ def register() -> None:
         fields=["member", "file", "size", "download_count", "created_at", "ready_at", "expires_at"],
         category="export_archives",
         purpose=_("Preparing the copy of your data you asked for"),
+        erase=erase_privacy,
     )
     register_retention_handler(category="export_archives", name="privacy.exports", purge=exports_purge)
     register_personal_data(
@@ -105,4 +131,11 @@ def register() -> None:
         fields=["member", "kind", "details", "status", "refusal_reason", "created_at", "decided_at"],
         category="request_cases",
         purpose=_("Answering the requests you make about your data"),
+    )
+    register_personal_data(
+        app_label="privacy",
+        model="DeletionRequest",
+        fields=["member", "member_ref", "requested_at", "due_at", "cancelled_at", "completed_at"],
+        category="request_cases",
+        purpose=_("Deleting your account when you ask, and proving that we did"),
     )

@@ -76,6 +76,14 @@ class ExportSection:
     description: str | Promise = ""
 
 
+# The erase contract (LEGAL L9): `fn(*, member_id: int) -> int`, passed as `erase=` to
+# register_personal_data, called once per deleted account after its grace period (several registrations
+# may share one callable; it is called once). It deletes or anonymises what its app holds about the
+# member and returns the rows it changed. It runs in its own transaction and must be idempotent: a job
+# that died midway runs every erase function again. Data under a legal floor (access logs, records of
+# deleted posts) is left alone: retention purges it when the floor passes.
+
+
 def member_pseudonym(member_id: int | None) -> str | None:
     """A stable name for another member inside an export ("member-<hash>"), not reversible without
     the secret key, the same in every file of one archive."""
@@ -210,3 +218,25 @@ def export_sources() -> list[tuple[Callable[..., Iterable[ExportSection]], list[
         if entry.export is not None:
             sources.setdefault(id(entry.export), (entry.export, []))[1].append(entry)
     return sorted(sources.values(), key=lambda s: (s[1][0].app_label, s[1][0].model.lower()))
+
+
+def erase_sources() -> list[tuple[Callable[..., Any], list[PersonalData]]]:
+    """Each distinct erase callable once, in the order an account deletion runs them: apps that depend
+    on others first (the reverse of INSTALLED_APPS, which follows the dependency order privacy <-
+    members <- content <- moderation), so content can still read the member's name to replace their
+    mentions before members blanks it."""
+    order = {config.label: index for index, config in enumerate(apps.get_app_configs())}
+    sources: dict[int, tuple[Callable, list[PersonalData]]] = {}
+    for entry in personal_data():
+        if entry.erase is not None:
+            sources.setdefault(id(entry.erase), (entry.erase, []))[1].append(entry)
+
+    def rank(source):
+        entries = source[1]
+        return (
+            -max(order.get(e.app_label, -1) for e in entries),
+            entries[0].app_label,
+            entries[0].model.lower(),
+        )
+
+    return sorted(sources.values(), key=rank)

@@ -246,3 +246,14 @@ def privacy_categories_held() -> list[HeldCategory]:
         if str(entry.purpose) not in item.purposes:
             item.purposes.append(str(entry.purpose))
     return list(held.values())
+
+
+def deletion_kept_categories() -> list[HeldCategory]:
+    """LEGAL L9: what outlives an account deletion because the law sets a floor for it, with its period
+    from the schedule (one query), for the deletion page."""
+    return [
+        HeldCategory(
+            label=category_label(c), keep=retention_keep_text(c), end=retention_end_text(c), purposes=[]
+        )
+        for c in RetentionCategory.objects.filter(floor_days__gt=0).order_by("floor_days", "key")
+    ]

@@ -19,6 +19,13 @@ from privacy.consents import (
     consent_history,
     consent_withdraw,
 )
+from privacy.deletion import (
+    DeletionError,
+    deletion_banner_due,
+    deletion_cancel,
+    deletion_open,
+    deletion_request,
+)
 from privacy.export import ExportUnavailable, export_available, export_download, export_request
 from privacy.models import (
     ConsentChannel,
@@ -33,6 +40,7 @@ from privacy.requests import DETAILS_MAX, DataRequestInvalid, data_request_file,
 from privacy.selectors import (
     consent_state,
     consent_states,
+    deletion_kept_categories,
     policy_version_get,
     policy_versions_published,
     privacy_categories_held,
@@ -76,6 +84,8 @@ def centre(request):
         "history": consent_history(member=request.user)[:HISTORY_LIMIT],
         "categories": privacy_categories_held(),
         "kinds": PolicyKind.choices,
+        # From the banner's cache: no query in the usual case.
+        "deletion_due": deletion_banner_due(member_id=request.user.pk),
     }
     return render(request, "privacy/centre.html", context)
 
@@ -191,6 +201,54 @@ def data_request_detail(request, request_id: int):
     # Only the owner: anyone else gets 404, not 403, so ids reveal nothing.
     item = get_object_or_404(DataRequest, pk=request_id, member=request.user)
     return render(request, "privacy/request_detail.html", {"item": item})
+
+
+# --- LEGAL L9: account deletion -------------------------------------------------------------------
+
+
+class DeletionConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=gettext_lazy("We ask again so that nobody else can delete your account from your device."),
+    )
+
+
+@login_required
+def deletion(request):
+    """Click 2 of 3: what deletion does, and the password. Click 3 submits; the page then shows the
+    pending deletion with its date and the way back."""
+    pending = deletion_open(member_id=request.user.pk)
+    form = DeletionConfirmForm(request.POST if request.method == "POST" and pending is None else None)
+    if form.is_bound and form.is_valid():
+        try:
+            pending = deletion_request(member=request.user, password=form.cleaned_data["password"])
+        except DeletionError as error:
+            form.add_error("password", error.message)
+        else:
+            messages.success(
+                request,
+                _("Your account will be deleted on %(date)s. Until then you can cancel at any time.")
+                % {"date": date_format(localtime(pending.due_at), "DATE_FORMAT")},
+            )
+            return redirect("privacy:deletion")
+    context = {"form": form, "pending": pending, "kept": [] if pending else deletion_kept_categories()}
+    return render(request, "privacy/deletion.html", context)
+
+
+@login_required
+@require_POST
+def deletion_cancel_view(request):
+    """One click, from the banner on any page or from the deletion page."""
+    if deletion_cancel(member=request.user):
+        messages.success(request, _("Deletion cancelled. Your account stays as it is."))
+    else:
+        messages.info(request, _("There is no deletion to cancel."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "privacy:centre"
+    return redirect(target)
 
 
 # --- LEGAL L2: accepting a new version of a required document ---------------------------------------

@@ -21,6 +21,7 @@ from members.selectors import member_has_blocked
 
 
 def comment_create(*, author: Member, post: Post, body: str, parent: Comment | None = None) -> Comment:
+    limits.check_standing(member=author, publishing=True)
     body = _clean_text(body, field=_("comment"), maximum=COMMENT_MAX)
     if post.is_deleted or post.status != ContentStatus.PUBLISHED:
         raise NotFound()

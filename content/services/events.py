@@ -18,12 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from content.delivery.notices import notices_send
 from content.delivery.outbox import outbox_enqueue
-from content.exceptions import ContentError, NotAllowed, NotFound, RSVPClosed
+from content.exceptions import AccountRestricted, ContentError, NotAllowed, NotFound, RSVPClosed
 from content.models import RSVP, CalendarToken, Event, InboxItem, RSVPStatus, Space
 from content.models.events import new_calendar_token
 from content.rendering import render_markdown
 from content.search import search_index_touch
 from content.selectors.visibility import can_participate, events_readable, is_space_moderator
+from content.services.limits import check_standing
 from members.models import Member
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,16 @@ class EventStartsInPast(EventInvalid):
     code = "event_starts_in_past"
     default_message = _("The event must start in the future.")
     field = "starts_at"
+
+
+class OrganiserRestricted(EventInvalid):
+    """A suspension or posting limit (L20) met while creating an event. An EventInvalid, so the event
+    form shows it beside the fields with the text kept; the API sees the standing error's code, status
+    and end (retry_at)."""
+
+    def __init__(self, restricted: AccountRestricted) -> None:
+        super().__init__(restricted.message)
+        self.code, self.status, self.retry_at = restricted.code, restricted.status, restricted.retry_at
 
 
 class EventDeadlineInvalid(EventInvalid):
@@ -134,6 +145,10 @@ def event_create(
 ) -> Event:
     if not can_participate(member=organiser, space=space):
         raise NotAllowed()
+    try:
+        check_standing(member=organiser, publishing=True)
+    except AccountRestricted as restricted:
+        raise OrganiserRestricted(restricted) from restricted
     if starts_at <= now():  # `timezone` is a parameter here
         raise EventStartsInPast()
     _check_event_fields(
@@ -281,6 +296,8 @@ def rsvp_set(*, event: Event, member: Member, going: bool) -> RSVP:
         raise NotFound()
     if not can_participate(member=member, space=event.space):
         raise NotAllowed()
+    if going:  # a suspended member may still give their seat back
+        check_standing(member=member, publishing=False)
     with transaction.atomic():
         # The lock serialises every RSVP of this event: counts read below cannot change under us.
         locked = Event.objects.select_for_update().get(pk=event.pk)

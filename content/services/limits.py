@@ -11,15 +11,41 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.ratelimit import window_hit
-from content.exceptions import DuplicateContent, PostingLimitReached
+from content.exceptions import AccountSuspended, DuplicateContent, PostingLimited, PostingLimitReached
 from content.models import Comment, Post, Space
 from content.rendering import count_links
 from members.models import Member
+from members.standing import member_posting_limited_until, member_suspended_until
 
 
 def _limits_for(member: Member) -> dict:
     levels = settings.POSTING_LIMITS
     return levels.get(member.trust_level, levels[max(levels)])
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def check_standing(*, member: Member, publishing: bool) -> None:
+    """L20: a suspended member only reads; a posting-limited one also reacts and RSVPs, but publishes
+    nothing (`publishing`: a post, comment or event, or an edit of one). Reads the member row's fields,
+    no query. The error carries the end of the restriction as `retry_at`."""
+    now = timezone.now()
+    until = member_suspended_until(member=member, now=now)
+    if until is not None:
+        raise AccountSuspended(
+            _("Your account is suspended until %(time)s. You can read, but not post, comment, react or RSVP.")
+            % {"time": _when(until)},
+            retry_at=until,
+        )
+    until = member_posting_limited_until(member=member, now=now) if publishing else None
+    if until is not None:
+        raise PostingLimited(
+            _("Your account may not post or comment until %(time)s. You can still read, react and RSVP.")
+            % {"time": _when(until)},
+            retry_at=until,
+        )
 
 
 def check_links(*, author: Member, body: str) -> None:

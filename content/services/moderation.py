@@ -9,6 +9,7 @@ filters by the visibility selectors at query time.
 from django.db import transaction
 from django.db.models import F
 
+from content.delivery.cancel import deliveries_cancel_for_content
 from content.delivery.outbox import outbox_enqueue
 from content.models import Comment, ContentStatus, Event, Post, Space
 from members.models import Member
@@ -45,6 +46,9 @@ def content_set_status(*, target: Target, status: str, by: Member) -> bool:
             # second approval a no-op).
             kind = "post.published" if isinstance(target, Post) else "comment.created"
             outbox_enqueue(kind=kind, object_id=target.pk)
+        if status in (ContentStatus.HIDDEN, ContentStatus.REMOVED):
+            # L20: hidden or removed means stopped everywhere, queued emails and digests included
+            deliveries_cancel_for_content(target=target)
     target.status = status
     return True
 

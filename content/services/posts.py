@@ -72,6 +72,7 @@ def post_publish(
     is_promotional: bool = False,
 ) -> Post:
     """Publish (or hold for review) a post. Checks permission and every posting limit first."""
+    limits.check_standing(member=author, publishing=True)
     title = _clean_text(title, field=_("title"), maximum=TITLE_MAX)
     body = _clean_text(body, field=_("body"), maximum=BODY_MAX)
     if not can_participate(member=author, space=space):

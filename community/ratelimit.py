@@ -2,6 +2,9 @@
 
 Without Redis (the embedded profile: one web process) the windows live in process memory. The storage
 follows the cache's location, so each test worker's windows stay in its own Redis database.
+
+While Redis is down, members' windows let requests through (a limit must not take the site down with
+it) and the send bucket refuses (email waits in its table until Redis is back).
 """
 
 from dataclasses import dataclass
@@ -10,18 +13,29 @@ from functools import cache
 
 from django.conf import settings
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+
+from community.redis_outage import REDIS_DOWN, SOCKET_OPTIONS, redis_failed, redis_paused
+
+UNAVAILABLE = (*REDIS_DOWN, StorageError)
 
 
 @cache
 def _limiter(location: str) -> SlidingWindowCounterRateLimiter:
-    return SlidingWindowCounterRateLimiter(storage_from_string(location))
+    return SlidingWindowCounterRateLimiter(_storage(location))
 
 
 @cache
 def _exact_limiter(location: str) -> MovingWindowRateLimiter:
-    return MovingWindowRateLimiter(storage_from_string(location))
+    return MovingWindowRateLimiter(_storage(location))
+
+
+def _storage(location: str):
+    if location.startswith(("redis://", "rediss://")):
+        return storage_from_string(location, **SOCKET_OPTIONS)
+    return storage_from_string(location)
 
 
 def _storage_location() -> str:
@@ -42,15 +56,27 @@ def window_hit(*, limit: str, key: str) -> Window:
     counted and `retry_at` says when the next hit will fit."""
     item: RateLimitItem = parse(limit)
     limiter = _limiter(_storage_location())
-    if limiter.hit(item, "community", key):
+    if redis_paused():
         return Window(allowed=True, retry_at=None)
-    reset = limiter.get_window_stats(item, "community", key).reset_time
+    try:
+        if limiter.hit(item, "community", key):
+            return Window(allowed=True, retry_at=None)
+        reset = limiter.get_window_stats(item, "community", key).reset_time
+    except UNAVAILABLE as error:
+        redis_failed(error)
+        return Window(allowed=True, retry_at=None)
     return Window(allowed=False, retry_at=datetime.fromtimestamp(reset, tz=UTC))
 
 
 def window_test(*, limit: str, key: str) -> bool:
     """Whether one more hit would fit, without counting it."""
-    return _limiter(_storage_location()).test(parse(limit), "community", key)
+    if redis_paused():
+        return True
+    try:
+        return _limiter(_storage_location()).test(parse(limit), "community", key)
+    except UNAVAILABLE as error:
+        redis_failed(error)
+        return True
 
 
 def bucket_take(*, limit: str, key: str) -> Window:
@@ -59,7 +85,11 @@ def bucket_take(*, limit: str, key: str) -> Window:
     rate, where the approximate windows of `window_hit` could let a burst through at a boundary."""
     item: RateLimitItem = parse(limit)
     limiter = _exact_limiter(_storage_location())
-    if limiter.hit(item, "community", key):
-        return Window(allowed=True, retry_at=None)
-    reset = limiter.get_window_stats(item, "community", key).reset_time
+    try:
+        if limiter.hit(item, "community", key):
+            return Window(allowed=True, retry_at=None)
+        reset = limiter.get_window_stats(item, "community", key).reset_time
+    except UNAVAILABLE as error:
+        redis_failed(error)
+        return Window(allowed=False, retry_at=None)
     return Window(allowed=False, retry_at=datetime.fromtimestamp(reset, tz=UTC))

@@ -128,9 +128,11 @@ REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # a Redis outage reads as cache misses instead of errors (community/redis_outage.py)
+            "BACKEND": "community.redis_outage.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "community",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.test.utils import override_settings
 
+from community.redis_outage import redis_recovered
 from tests.factories import MemberFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM would refuse to run beside it.
@@ -66,6 +67,8 @@ def _activity_days_only_where_tested(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    # a test that stopped Redis must not leave this process believing it is still down
+    redis_recovered()
     cache.clear()
     yield
 

@@ -246,9 +246,11 @@ def _take_token() -> datetime | None:
     limit = _setting("DELIVERY_RATE", "20/second")
     give_up = time.monotonic() + TOKEN_PATIENCE
     while True:
+        # read just before the bucket reads its own clock, so the recorded time is the bucket's
+        attempt_at = timezone.now()
         window = bucket_take(limit=limit, key=RATE_KEY)
         if window.allowed:
-            return timezone.now()
+            return attempt_at
         if time.monotonic() >= give_up:
             return None
         wait = (window.retry_at - timezone.now()).total_seconds() if window.retry_at else 0.05

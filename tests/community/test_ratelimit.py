@@ -29,3 +29,32 @@ def test_a_full_bucket_says_when_the_next_token_is_free(db):
 def test_member_windows_count_and_refuse(db):
     results = [window_hit(limit="2/minute", key="test:member").allowed for _ in range(3)]
     assert results == [True, True, False]
+
+
+def test_while_redis_is_down_member_windows_let_requests_through_and_the_send_bucket_refuses(db, settings):
+    from community.ratelimit import window_test
+    from tests.reliability.processes import free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": dead}}
+
+    assert window_hit(limit="1/minute", key="test:down").allowed
+    assert window_hit(limit="1/minute", key="test:down").allowed
+    assert window_test(limit="1/minute", key="test:down")
+    assert not bucket_take(limit="100/second", key="test:down").allowed
+
+
+def test_while_redis_is_down_the_cache_misses_instead_of_failing(db, settings):
+    from django.core.cache import cache
+
+    from community.redis_outage import redis_paused
+    from tests.reliability.processes import free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": dead}}
+
+    cache.set("greeting", "hello")
+    assert cache.get("greeting", "missing") == "missing"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("lock", 1) is False
+    assert redis_paused()  # the next calls skip Redis for a few seconds instead of timing out

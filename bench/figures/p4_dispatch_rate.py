@@ -106,6 +106,20 @@ def _workers(context: Context, port: int) -> list[subprocess.Popen]:
     return processes
 
 
+def _wait(processes: list[subprocess.Popen], *, deadline: float) -> list[dict]:
+    """Each process's counts; a process still running at the deadline is stopped and says so."""
+    outputs = []
+    for process in processes:
+        try:
+            out = process.communicate(timeout=max(1.0, deadline - time.monotonic()))[0]
+            outputs.append(json.loads(out.strip().splitlines()[-1]))
+        except (subprocess.TimeoutExpired, ValueError, IndexError):
+            process.kill()
+            process.communicate()
+            outputs.append({"timed_out_or_failed": True})
+    return outputs
+
+
 def measure(context: Context) -> list[Figure]:
     rate = context.config.rate
     recipients = _recipients_ready(context.scale.emails)
@@ -116,8 +130,7 @@ def measure(context: Context) -> list[Figure]:
         for process in processes:  # all at once
             process.stdin.write("go\n")
             process.stdin.flush()
-        timeout = len(recipients) / rate * 4 + 60
-        outputs = [json.loads(p.communicate(timeout=timeout)[0].strip().splitlines()[-1]) for p in processes]
+        outputs = _wait(processes, deadline=time.monotonic() + max(300, len(recipients) / 10))
         time.sleep(0.2)  # the last replies reach the sink
     finally:
         sink.stop()

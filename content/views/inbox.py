@@ -14,6 +14,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "content/inbox.html", {"items": inbox_items(member=request.user)})
 
 
+# htmx stops polling when it receives this status (a signed-out tab should not poll for ever)
+STOP_POLLING = 286
+
+
+def inbox_bell(request: HttpRequest) -> HttpResponse:
+    """The header's inbox link with its unread count, polled by every page (the count comes from the
+    site context processor: one indexed COUNT)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=STOP_POLLING)
+    return render(request, "includes/inbox_bell.html")
+
+
 @login_required
 def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(InboxItem, pk=pk, recipient=request.user)

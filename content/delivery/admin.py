@@ -2,8 +2,41 @@
 Registered when content/admin.py imports this module."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from content.delivery.models import Delivery, EmailOptOut, Outbox
+from content.delivery.planner import NO_MARKETING_CONSENT, ONE_PROMOTION_A_WEEK
+
+# Why an email was not sent (Delivery.reason, stored in English as a stable code), so operators can
+# count, for example, the promotions held back by the one-a-week rule (L13).
+REASONS = {
+    NO_MARKETING_CONSENT: _("no marketing consent"),
+    ONE_PROMOTION_A_WEEK: _("one promotional message a week"),
+    "daily cap": _("over the member's daily cap"),
+    "quiet hours": _("the member's quiet hours"),
+    "daily digest": _("the member chose a daily digest"),
+    "weekly digest": _("the member chose a weekly digest"),
+    "email is off": _("the member turned email off"),
+    "this type of email is off": _("the member turned this type of email off"),
+    "unsubscribed": _("unsubscribed with one click"),
+    "already read in the inbox": _("already read in the inbox"),
+    "content no longer visible": _("the content is no longer visible"),
+    "content removed": _("the content was removed by a moderator"),
+    "transactional daily ceiling": _("over the daily ceiling of notices"),
+    "account inactive": _("the account is inactive"),
+    "email address not verified": _("the email address is not verified"),
+}
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return list(REASONS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
 
 
 @admin.register(Outbox)
@@ -17,7 +50,7 @@ class OutboxAdmin(admin.ModelAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["id", "source_kind", "source_id", "recipient", "channel", "category", "status", "sent_at"]
-    list_filter = ["channel", "status", "category", "source_kind"]
+    list_filter = ["channel", "status", "category", ReasonFilter, "source_kind"]
     list_select_related = ["recipient"]
     raw_id_fields = ["recipient", "inbox_item", "digest"]
     search_fields = ["=source_id", "recipient__email", "message_id"]

@@ -32,16 +32,23 @@ from community.ratelimit import bucket_take
 from content.delivery.digest import DIGEST, email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.delivery.notices import NOTICE
-from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
+from content.delivery.planner import (
+    COMMENT_CREATED,
+    EVENT_PROMOTED,
+    NO_MARKETING_CONSENT,
+    ONE_PROMOTION_A_WEEK,
+    POST_PUBLISHED,
+    PROMOTIONAL_EVERY,
+)
 from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
 from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
 from content.models import RSVP, Comment, ContentStatus, Event, Post, RSVPStatus
 from content.selectors.inbox import inbox_sentence
 from members.models import EmailMode, Member
+from privacy.consents import consent_is_granted
 
 logger = logging.getLogger(__name__)
 
-PROMOTIONAL_EVERY = timedelta(days=7)
 RATE_KEY = "delivery:email"
 
 
@@ -134,12 +141,8 @@ def _member_zone(member: Member) -> zoneinfo.ZoneInfo:
 
 
 def _consent_granted(member: Member) -> bool:
-    try:
-        from privacy.consents import consent_is_granted
-    except ImportError:  # not deployed yet: no consent can be shown, so no marketing (L13)
-        logger.warning("content.delivery.consent_unavailable member=%s", member.pk)
-        return False
-    return bool(consent_is_granted(member, "marketing"))
+    """L4/L15: asked again at send time, so a withdrawal after planning still stops the email."""
+    return consent_is_granted(member, "marketing")
 
 
 def _cancel_reason(delivery: Delivery) -> str:
@@ -162,7 +165,7 @@ def _cancel_reason(delivery: Delivery) -> str:
         return "unsubscribed"
     if delivery.category == Category.PROMOTIONAL:
         if not _consent_granted(member):
-            return "no marketing consent"
+            return NO_MARKETING_CONSENT
         recent = Delivery.objects.filter(
             recipient_id=member.pk,
             channel=Channel.EMAIL,
@@ -171,7 +174,7 @@ def _cancel_reason(delivery: Delivery) -> str:
             sent_at__gte=timezone.now() - PROMOTIONAL_EVERY,
         )
         if recent.exists():
-            return "one promotional email a week"
+            return ONE_PROMOTION_A_WEEK
     return ""
 
 

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -25,10 +26,15 @@ from content.models import (
     SpaceVisibility,
 )
 from members.models import Block, Member, Mute
+from privacy.consents import consent_granted_member_ids
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+PROMOTIONAL_EVERY = timedelta(days=7)
+# the reasons a promotional message is not queued for a member, recorded so operators can count them
+NO_MARKETING_CONSENT = "no marketing consent"
+ONE_PROMOTION_A_WEEK = "one promotional message a week"
 
 POST_PUBLISHED = "post.published"
 COMMENT_CREATED = "comment.created"
@@ -201,16 +207,46 @@ def _channels(source: Source, member: Member) -> tuple[str | None, list[tuple[st
     return "post.new", [(Channel.DIGEST, promotional or Category.POSTS)]
 
 
+def _promotion_refusals(source: Source, member_ids: list[int]) -> dict[int, str]:
+    """L13: a promotional message goes only to members with a current marketing consent, and to each at
+    most once in 7 days across the site (inbox or email). The others get nothing queued. Two queries
+    per batch."""
+    if not source.promotional:
+        return {}
+    consenting = consent_granted_member_ids(member_ids=member_ids, purpose="marketing")
+    recent = set(
+        Delivery.objects.filter(
+            recipient_id__in=member_ids,
+            category=Category.PROMOTIONAL,
+            created_at__gte=timezone.now() - PROMOTIONAL_EVERY,
+        )
+        .exclude(status=DeliveryStatus.CANCELLED)
+        .exclude(source_kind=source.kind, source_id=source.object_id)
+        .values_list("recipient_id", flat=True)
+    )
+    refusals = {}
+    for member_id in member_ids:
+        if member_id not in consenting:
+            refusals[member_id] = NO_MARKETING_CONSENT
+        elif member_id in recent:
+            refusals[member_id] = ONE_PROMOTION_A_WEEK
+    return refusals
+
+
 def _plan_batch(source: Source, members: list[Member]) -> int:
     now = timezone.now()
+    member_ids = [m.pk for m in members]
     existing = set(
         Delivery.objects.filter(
-            source_kind=source.kind, source_id=source.object_id, recipient_id__in=[m.pk for m in members]
+            source_kind=source.kind, source_id=source.object_id, recipient_id__in=member_ids
         ).values_list("recipient_id", "channel")
     )
+    refusals = _promotion_refusals(source, member_ids)
     plans = []
     items = []
     for member in members:
+        if member.pk in refusals:
+            continue
         inbox_kind, channels = _channels(source, member)
         if inbox_kind and (member.pk, Channel.INBOX) not in existing:
             item = InboxItem(
@@ -244,8 +280,23 @@ def _plan_batch(source: Source, members: list[Member]) -> int:
         )
         for recipient_id, channel, category, item in plans
     ]
+    # the record of a promotion not queued: no inbox item, no email, a row operators can count
+    deliveries += [
+        Delivery(
+            source_kind=source.kind,
+            source_id=source.object_id,
+            recipient_id=member_id,
+            channel=Channel.EMAIL,
+            category=Category.PROMOTIONAL,
+            status=DeliveryStatus.CANCELLED,
+            reason=reason,
+            due_at=now,
+        )
+        for member_id, reason in refusals.items()
+        if (member_id, Channel.EMAIL) not in existing
+    ]
     Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-    return sum(1 for d in deliveries if d.channel == Channel.EMAIL)
+    return sum(1 for d in deliveries if d.channel == Channel.EMAIL and d.status == DeliveryStatus.PENDING)
 
 
 def deliveries_plan(*, outbox_id: int, batch_size: int = BATCH_SIZE) -> int:

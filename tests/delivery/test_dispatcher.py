@@ -1,6 +1,4 @@
 import smtplib
-import sys
-import types
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +9,8 @@ from django.utils import timezone
 from content.delivery.dispatcher import deliveries_claim, deliveries_dispatch, message_id_for
 from content.delivery.models import Delivery, EmailOptOut, Outbox
 from content.delivery.planner import deliveries_plan
-from content.models import PostKind
+from content.models import InboxItem, PostKind
+from privacy.consents import consent_grant, consent_withdraw
 from tests.delivery.conftest import join
 from tests.factories import MemberFactory, MembershipFactory
 
@@ -34,19 +33,10 @@ def _email_row(member):
     return Delivery.objects.get(recipient=member, channel="email")
 
 
-@pytest.fixture
-def consent(monkeypatch):
-    """A stand-in for privacy.consents with a switch, to test the dispatcher's re-check by itself."""
-    state = {"granted": True, "asked": []}
-
-    def consent_is_granted(member, purpose):
-        state["asked"].append((member.pk, purpose))
-        return state["granted"]
-
-    module = types.ModuleType("privacy.consents")
-    module.consent_is_granted = consent_is_granted
-    monkeypatch.setitem(sys.modules, "privacy.consents", module)
-    return state
+def _consenting(space):
+    reader = join(space, "all")
+    consent_grant(member=reader, purpose="marketing", channel=CHANNEL)
+    return reader
 
 
 def test_each_delivery_sends_exactly_one_email_even_when_dispatched_twice(space, publish):
@@ -153,39 +143,57 @@ def _promotional_post(space, publish, author):
 
 @pytest.mark.legal("L13")
 @pytest.mark.legal("L15")
-def test_a_consent_withdrawn_after_planning_cancels_the_promotional_email(space, author, publish, consent):
-    reader = join(space, "all")
+def test_a_consent_withdrawn_after_planning_cancels_the_promotional_email(space, author, publish):
+    reader = _consenting(space)
     _plan(_promotional_post(space, publish, author))
-    assert _email_row(reader).category == "promotional"
-    consent["granted"] = False
+    assert (_email_row(reader).category, _email_row(reader).status) == ("promotional", "pending")
+    consent_withdraw(member=reader, purpose="marketing", channel=CHANNEL)
 
     deliveries_dispatch()
 
     assert mail.outbox == []
     assert _email_row(reader).reason == "no marketing consent"
-    assert consent["asked"] == [(reader.pk, "marketing")]
 
 
 @pytest.mark.legal("L13")
-def test_at_most_one_promotional_email_a_week(space, author, publish, consent):
-    reader = join(space, "all")
+def test_at_most_one_promotional_message_a_week_and_the_surplus_is_not_queued(
+    space, author, publish, daytime
+):
+    reader = _consenting(space)
     _plan(_promotional_post(space, publish, author))
     deliveries_dispatch()
-    _plan(publish(kind=PostKind.ANNOUNCEMENT, is_promotional=True, title="Another offer", body="Buy more."))
+    second_post = publish(
+        kind=PostKind.ANNOUNCEMENT, is_promotional=True, title="Another offer", body="More."
+    )
+    _plan(second_post)
     deliveries_dispatch()
 
     assert len(mail.outbox) == 1
-    second = Delivery.objects.filter(recipient=reader, channel="email").order_by("pk").last()
-    assert (second.status, second.reason) == ("cancelled", "one promotional email a week")
+    second = Delivery.objects.get(recipient=reader, channel="email", source_id=second_post.pk)
+    assert (second.status, second.reason) == ("cancelled", "one promotional message a week")
+    # not in the inbox either: the week's one promotional message was the first
+    assert not InboxItem.objects.filter(recipient=reader, data__post_id=second_post.pk).exists()
+
+    daytime.shift(timedelta(days=7, minutes=1))
+    third = publish(kind=PostKind.ANNOUNCEMENT, is_promotional=True, title="Next week", body="Again.")
+    _plan(third)
+    deliveries_dispatch()
+    assert len(mail.outbox) == 2
 
 
 @pytest.mark.legal("L13")
-def test_without_a_recorded_marketing_consent_no_promotional_email_goes_out(space, author, publish):
+def test_without_a_recorded_marketing_consent_no_promotional_message_is_queued(space, author, publish):
     reader = join(space, "all")
-    _plan(_promotional_post(space, publish, author))
+    refused = join(space, "all")
+    consent_withdraw(member=refused, purpose="marketing", channel=CHANNEL)
+    post = _promotional_post(space, publish, author)
+    assert _plan(post) == 0
     deliveries_dispatch()
+
     assert mail.outbox == []
-    assert _email_row(reader).reason == "no marketing consent"
+    for member in (reader, refused):
+        assert (_email_row(member).status, _email_row(member).reason) == ("cancelled", "no marketing consent")
+        assert not InboxItem.objects.filter(recipient=member).exists()
 
 
 def test_over_the_daily_cap_the_email_rolls_into_the_digest(space, publish, settings):

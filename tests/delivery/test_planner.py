@@ -9,7 +9,7 @@ from content.models import InboxItem
 from content.services.comments import comment_create
 from members.models import Block, Mute
 from tests.delivery.conftest import join
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, MembershipFactory
 
 
 def _outbox(kind, object_id):
@@ -157,3 +157,34 @@ def test_two_planners_at_once_create_each_delivery_once(space, publish):
     assert errors == []
     assert Delivery.objects.count() == 40
     assert InboxItem.objects.count() == 20
+
+
+def _promotional_planning_queries(space, publish, author, django_assert_num_queries, recipients):
+    from content.models import PostKind
+    from privacy.consents import consent_grant
+
+    for number in range(recipients):
+        member = join(space, "all")
+        if number % 2 == 0:
+            consent_grant(member=member, purpose="marketing", channel="web")
+    MembershipFactory._meta.model.objects.filter(space=space, member=author).update(role="moderator")
+    post = publish(
+        kind=PostKind.ANNOUNCEMENT,
+        is_promotional=True,
+        title=f"Offer {recipients}",
+        body=f"Deal {recipients}.",
+    )
+    row = _outbox("post.published", post.pk)
+    # as above, plus two per batch for L13: who consents, who had a promotion this week
+    with django_assert_num_queries(12):
+        deliveries_plan(outbox_id=row.pk)
+
+
+@pytest.mark.legal("L13")
+def test_planning_a_promotion_costs_the_same_queries_for_one_or_fifty_members(
+    space, publish, author, django_assert_num_queries
+):
+    _promotional_planning_queries(space, publish, author, django_assert_num_queries, 1)
+    Delivery.objects.all().delete()
+    _promotional_planning_queries(space, publish, author, django_assert_num_queries, 50)
+    assert Delivery.objects.filter(channel="email", status="pending").count() == 26

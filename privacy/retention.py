@@ -8,8 +8,14 @@ with counts and times only. Running it twice changes nothing the second time.
 The cutoff is always now - keep_days; each handler applies it to the moment its category counts from
 (RetentionCategory.counted_from): created_at for delivery records, deleted_at for deleted posts, the
 account's closing for the consent ledger.
+
+LEGAL L9: what a deleted account leaves under a legal floor is kept only until the floor, not for the
+whole keep-period. For a category whose floor is shorter than its keep-period, the rows of closed
+accounts (AccountClosure) expire at now - floor_days; everyone else's at now - keep_days. A purge
+handler gets the floor cutoff as `floor_cutoff` when it accepts one.
 """
 
+import inspect
 import logging
 from datetime import datetime, timedelta
 
@@ -17,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from privacy.models import LegalHold, RetentionAction, RetentionCategory, RetentionRun
+from privacy.models import AccountClosure, LegalHold, RetentionAction, RetentionCategory, RetentionRun
 from privacy.registry import RetentionHandler, retention_handlers
 
 logger = logging.getLogger(__name__)
@@ -43,6 +49,7 @@ def _apply_handler(
     handler: RetentionHandler,
     category: RetentionCategory,
     cutoff: datetime,
+    floor_cutoff: datetime | None,
     held_members: set[int],
     held_objects: set[str],
     batch_size: int,
@@ -53,9 +60,14 @@ def _apply_handler(
             # The app's own service cannot skip single rows: a hold pauses the handler whole.
             logger.info("retention %s/%s paused by a legal hold", category.key, handler.name)
             return 0, 0
+        if floor_cutoff is not None and "floor_cutoff" in inspect.signature(handler.purge).parameters:
+            return handler.purge(cutoff, floor_cutoff=floor_cutoff), 0
         return handler.purge(cutoff), 0
 
     expired = handler.expired(cutoff)
+    if floor_cutoff is not None and handler.member_field:
+        closed = AccountClosure.objects.values("member_ref")
+        expired = expired | handler.expired(floor_cutoff).filter(**{f"{handler.member_field}__in": closed})
     held = Q()
     if held_objects:
         held |= Q(pk__in=[int(o) for o in held_objects if o.isdigit()])
@@ -99,6 +111,10 @@ def retention_apply_category(
     # Never below the floor, even if the row was edited around the admin's validation.
     keep_days = max(category.keep_days, category.floor_days)
     cutoff = now - timedelta(days=keep_days)
+    # Only a real legal floor shortens a closed account's period (floor 0 means "no floor", not "now").
+    floor_cutoff = None
+    if 0 < category.floor_days < keep_days:
+        floor_cutoff = now - timedelta(days=category.floor_days)
     started_at = timezone.now()
     held_members, held_objects = legal_holds_active(category=category, now=now)
     affected = held = 0
@@ -107,6 +123,7 @@ def retention_apply_category(
             handler=handler,
             category=category,
             cutoff=cutoff,
+            floor_cutoff=floor_cutoff,
             held_members=held_members,
             held_objects=held_objects,
             batch_size=batch_size,

@@ -1,5 +1,6 @@
 """Privacy's reads: published policy versions and the privacy notice generated from the registry."""
 
+import copy
 from dataclasses import dataclass
 
 from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
@@ -249,11 +250,18 @@ def privacy_categories_held() -> list[HeldCategory]:
 
 
 def deletion_kept_categories() -> list[HeldCategory]:
-    """LEGAL L9: what outlives an account deletion because the law sets a floor for it, with its period
-    from the schedule (one query), for the deletion page."""
-    return [
-        HeldCategory(
-            label=category_label(c), keep=retention_keep_text(c), end=retention_end_text(c), purposes=[]
+    """LEGAL L9: what outlives an account deletion because the law sets a floor for it, and for how long:
+    a closed account's rows go when the floor passes (privacy/retention.py). One query."""
+    kept = []
+    for category in RetentionCategory.objects.filter(floor_days__gt=0).order_by("floor_days", "key"):
+        at_floor = copy.copy(category)
+        at_floor.keep_days = category.floor_days
+        kept.append(
+            HeldCategory(
+                label=category_label(category),
+                keep=retention_keep_text(at_floor),
+                end=retention_end_text(category),
+                purposes=[],
+            )
         )
-        for c in RetentionCategory.objects.filter(floor_days__gt=0).order_by("floor_days", "key")
-    ]
+    return kept

@@ -419,3 +419,23 @@ def test_the_deletion_banner_forgets_a_completed_deletion(member):
     with after_grace():
         deletions_complete_due()
     assert deletion_banner_due(member_id=member.pk) is None
+
+
+@pytest.mark.legal("L9")
+@pytest.mark.legal("L11")
+def test_a_closed_accounts_records_under_a_floor_go_at_the_floor_and_everyone_elses_at_the_keep_period():
+    from privacy.retention import retention_apply_category
+    from privacy.services import account_closure_record
+
+    gone, staying = MemberFactory(), MemberFactory()
+    account_closure_record(member_id=gone.pk)
+    posts = {}
+    for who in (gone, staying):
+        posts[who.pk] = PostFactory(author=who, body="kept for the law")
+        Post.objects.filter(pk=posts[who.pk].pk).update(deleted_at=timezone.now() - timedelta(days=61))
+    category = RetentionCategory.objects.get(key="deleted_content_records")
+    assert (category.floor_days, category.keep_days) == (60, 190)
+    run = retention_apply_category(category=category)
+    assert run.rows_affected == 1
+    assert Post.objects.get(pk=posts[gone.pk].pk).body == ""
+    assert Post.objects.get(pk=posts[staying.pk].pk).body == "kept for the law"

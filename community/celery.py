@@ -31,6 +31,9 @@ app.conf.update(
         "privacy.apply_retention": {"task": "privacy.apply_retention", "schedule": crontab(minute=7, hour=4)},
         # export archives whose build task never reached a worker
         "privacy.retry_exports": {"task": "privacy.retry_exports", "schedule": crontab(minute="*/10")},
+        # L9: accounts past their 7-day grace period. Hourly rather than daily, so nothing waits up to a
+        # day past the date the member was shown, and a claim whose worker died is retried within hours.
+        "privacy.complete_deletions": {"task": "privacy.complete_deletions", "schedule": crontab(minute=23)},
         "members.recompute_trust_levels": {
             "task": "members.recompute_trust_levels",
             "schedule": crontab(minute=41, hour=2),

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
-mkdir -p var/broker/queue var/broker/processed var/media
+var_dir=${VAR_DIR:-var}  # the same folder settings.py uses
+mkdir -p "$var_dir/broker/queue" "$var_dir/broker/processed" "$var_dir/media"
 $py manage.py compile_translations
 $py manage.py collectstatic --noinput -v 0
 $py manage.py migrate --noinput -v 0

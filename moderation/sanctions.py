@@ -114,8 +114,9 @@ def sanction_text(*, action: str, until: datetime | None, reason: str, rule: str
     if action == ActionKind.LIMIT:
         return (
             _(
-                "A moderator limited your account: you cannot post or comment until %(until)s. "
-                "Reason: %(reason)s Rule: %(rule)s. You can appeal this decision within six months."
+                "A moderator limited your account until %(until)s: you cannot post or comment, but you can "
+                "still read, react and RSVP. Reason: %(reason)s Rule: %(rule)s. "
+                "You can appeal this decision within six months."
             )
             % names
         )

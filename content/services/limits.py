@@ -35,14 +35,14 @@ def check_standing(*, member: Member, publishing: bool) -> None:
     until = member_suspended_until(member=member, now=now)
     if until is not None:
         raise AccountSuspended(
-            _("Your account is suspended until %(time)s. You can read, but not post, comment, react or RSVP.")
+            _("Your account is suspended until %(time)s: you can read, but not post, comment, react or RSVP.")
             % {"time": _when(until)},
             retry_at=until,
         )
     until = member_posting_limited_until(member=member, now=now) if publishing else None
     if until is not None:
         raise PostingLimited(
-            _("Your account may not post or comment until %(time)s. You can still read, react and RSVP.")
+            _("Your account may not post or comment until %(time)s; you can still read, react and RSVP.")
             % {"time": _when(until)},
             retry_at=until,
         )

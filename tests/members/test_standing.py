@@ -26,6 +26,7 @@ from members.standing import (
     member_suspend,
 )
 from tests.factories import PASSWORD, MemberFactory
+from tests.moderation.translations import pending_zh  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +158,7 @@ def test_a_wrong_password_for_a_banned_account_reveals_nothing(client, member, m
     assert "banned" not in response.content.decode()
 
 
+@pytest.mark.usefixtures("pending_zh")
 def test_the_banned_page_is_in_chinese_for_a_chinese_browser(client, member, moderator):
     member_ban(member=member, by=moderator)
     response = client.post(
@@ -232,6 +234,13 @@ def test_the_banner_tells_a_restricted_member_on_every_page(client, field, text)
     client.force_login(member)
     for url in ("/", reverse("members:preferences")):
         assert text in client.get(url).content.decode()
+
+
+@pytest.mark.usefixtures("pending_zh")
+def test_the_banner_speaks_the_members_language(client):
+    member = MemberFactory(language="zh-hans", suspended_until=_days(3))
+    client.force_login(member)
+    assert "你的账号已被暂停" in client.get("/").content.decode()
 
 
 def test_no_banner_for_a_member_in_good_standing_or_after_the_end(client):

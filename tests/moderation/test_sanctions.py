@@ -79,7 +79,7 @@ def test_limiting_posting_logs_the_end_limits_the_author_and_tells_them_why(item
     assert set(Report.objects.values_list("outcome", flat=True)) == {"upheld"}
     notice = InboxItem.objects.get(recipient=author, kind="moderation.sanction")
     assert notice.data["action"] == "limit" and notice.data["rule"] == "Rules v1, §2 Respect"
-    assert "cannot post or comment until" in notice.data["text"]
+    assert "limited your account until" in notice.data["text"]
     assert notice.url == reverse("moderation:decisions")
     assert ReviewItem.objects.get().decision == "limit"
 

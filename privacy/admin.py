@@ -9,6 +9,7 @@ from privacy.models import (
     Breach,
     ConsentEntry,
     DataRequest,
+    DeletionRequest,
     LegalHold,
     PolicyDocument,
     PolicyVersion,
@@ -295,3 +296,13 @@ class DataRequestAdmin(StaffAccessLoggedAdmin, admin.ModelAdmin):
             data_request_decide(request=obj, by=request.user, status=obj.status, reason=obj.refusal_reason)
         except DataRequestInvalid as error:  # the form has already checked; kept as a last guard
             self.message_user(request, error.message, messages.ERROR)
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(ReadOnlyAdmin):
+    """LEGAL L9: proof of each account deletion (ids and times only); members ask and cancel themselves."""
+
+    list_display = ["member_ref", "requested_at", "due_at", "cancelled_at", "started_at", "completed_at"]
+    list_filter = [("cancelled_at", admin.EmptyFieldListFilter), ("completed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=member_ref"]
+    show_full_result_count = False

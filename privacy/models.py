@@ -628,3 +628,42 @@ class DeletionRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cancelled_at is None and self.completed_at is None
+
+
+class AccessLogKind(models.TextChoices):
+    REQUEST = "request", _("Page or API request")
+    SIGN_IN = "sign_in", _("Sign-in")
+
+
+class AccessLog(models.Model):
+    """LEGAL L11 (Cybersecurity Law Art. 23, Art. 21 before 2026): who asked for what, from where and
+    when, for signed-in requests and every sign-in. Kept 190 days, at least 6 months.
+
+    On PostgreSQL the table is partitioned by month on `time` (migration 0011), so retention drops a
+    whole month instead of deleting millions of rows; the real primary key there is (id, time). Rows
+    arrive in batches from privacy/access_log.py, never one INSERT per request. member_ref is an id,
+    not a foreign key: the log outlives the account, as the law wants.
+    """
+
+    member_ref = models.PositiveBigIntegerField(_("member id"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=300)
+    status = models.PositiveSmallIntegerField(_("status"))
+    time = models.DateTimeField(_("time"))
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=AccessLogKind.choices, default=AccessLogKind.REQUEST
+    )
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-time"]
+        indexes = [
+            models.Index(fields=["member_ref", "kind", "-time"], name="access_log_member"),
+            models.Index(fields=["time"], name="access_log_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_ref} {self.method} {self.path} {self.status}"

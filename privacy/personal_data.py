@@ -139,3 +139,16 @@ def register() -> None:
         category="request_cases",
         purpose=_("Deleting your account when you ask, and proving that we did"),
     )
+    from privacy.access_log import access_log_export, access_log_purge
+
+    register_personal_data(
+        app_label="privacy",
+        model="AccessLog",
+        fields=["member_ref", "ip", "method", "path", "status", "time", "user_agent", "kind"],
+        category="access_logs",
+        purpose=_(
+            "Keeping the access log the Cybersecurity Law requires, and showing you your recent sign-ins"
+        ),
+        export=access_log_export,
+    )
+    register_retention_handler(category="access_logs", name="privacy.access_log", purge=access_log_purge)

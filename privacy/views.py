@@ -11,6 +11,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from privacy.access_log import access_log_sign_ins
 from privacy.consents import (
     OPTIONAL_PURPOSES,
     PolicyChanged,
@@ -86,6 +87,7 @@ def centre(request):
         "kinds": PolicyKind.choices,
         # From the banner's cache: no query in the usual case.
         "deletion_due": deletion_banner_due(member_id=request.user.pk),
+        "sign_ins": access_log_sign_ins(member_id=request.user.pk),
     }
     return render(request, "privacy/centre.html", context)
 

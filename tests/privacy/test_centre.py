@@ -1,7 +1,8 @@
 import pytest
+from django.utils import timezone
 
 from privacy.consents import consent_grant, consent_is_granted
-from privacy.models import ConsentEntry
+from privacy.models import AccessLog, ConsentEntry
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +97,14 @@ def test_privacy_centre_query_count_does_not_grow_with_history(client, decisions
             member=person, member_ref=person.pk, purpose="marketing", granted=False, channel="web"
         )
         assert n >= 0
+    for _ in range(decisions):
+        AccessLog.objects.create(
+            member_ref=person.pk, method="POST", path="/", status=200, time=timezone.now(), kind="sign_in"
+        )
     client.force_login(person)
     # (the session lives in Redis) 1. member  2. latest decision per purpose  3. retention categories
     # 4. inbox unread count (base layout)  5. required documents to accept again (re-consent banner)
-    # 6. the last 50 decisions with versions and documents. The deletion banner and the centre's
-    # deletion section read the cache the sign-in filled: no query.
-    with django_assert_num_queries(6):
+    # 6. the last 50 decisions with versions and documents  7. the last 10 sign-ins. The deletion
+    # banner and the centre's deletion section read the cache the sign-in filled: no query.
+    with django_assert_num_queries(7):
         assert client.get("/privacy/").status_code == 200

@@ -232,6 +232,7 @@ def test_anonymising_in_batches_visits_each_row_once():
 def test_categories_without_a_registered_handler_leave_no_run():
     runs = retention_apply()
     assert {run.category.key for run in runs} == {
+        "access_logs",
         "consent_ledger",
         "delivery_records",
         "deleted_content_records",

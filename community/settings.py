@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "privacy.middleware.AccessLogMiddleware",
     "members.middleware.MemberLanguageMiddleware",
     "members.middleware.MemberActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

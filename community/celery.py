@@ -34,6 +34,13 @@ app.conf.update(
         # L9: accounts past their 7-day grace period. Hourly rather than daily, so nothing waits up to a
         # day past the date the member was shown, and a claim whose worker died is retried within hours.
         "privacy.complete_deletions": {"task": "privacy.complete_deletions", "schedule": crontab(minute=23)},
+        # L11: the access log's queued rows into the table (one INSERT per 5,000 rows), and its monthly
+        # partitions made ahead of time (this month and the next two).
+        "privacy.flush_access_log": {"task": "privacy.flush_access_log", "schedule": 10.0},
+        "privacy.access_log_partitions": {
+            "task": "privacy.access_log_partitions",
+            "schedule": crontab(minute=51, hour=3),
+        },
         "members.recompute_trust_levels": {
             "task": "members.recompute_trust_levels",
             "schedule": crontab(minute=41, hour=2),

@@ -188,3 +188,42 @@ def test_planning_a_promotion_costs_the_same_queries_for_one_or_fifty_members(
     Delivery.objects.all().delete()
     _promotional_planning_queries(space, publish, author, django_assert_num_queries, 50)
     assert Delivery.objects.filter(channel="email", status="pending").count() == 26
+
+
+@pytest.mark.parametrize("writer", ["_write_postgresql", "_write_orm"])
+def test_both_writers_plan_the_same_rows(space, author, publish, writer):
+    """PostgreSQL gets the rows as arrays in two statements; SQLite (the embedded `make run`) through
+    the ORM. Either way the same inbox items and deliveries come out."""
+    from content.delivery import planner
+    from content.models import PostKind
+    from privacy.consents import consent_grant
+
+    every, digest = join(space, "all"), join(space, "digest")
+    consenting, refusing = join(space, "all"), join(space, "all")
+    consent_grant(member=consenting, purpose="marketing", channel="web")
+    mentioned = MemberFactory(display_name="Mo")
+    post = publish(title="Hello", body=f"Hi @{mentioned.display_name}.")
+    row = _outbox("post.published", post.pk)
+    deliveries_plan(outbox_id=row.pk, writer=getattr(planner, writer))
+
+    rows = set(
+        Delivery.objects.filter(source_id=post.pk).values_list(
+            "recipient_id", "channel", "category", "status", "inbox_item__kind"
+        )
+    )
+    assert (every.pk, "email", "posts", "pending", "post.new") in rows
+    assert (every.pk, "inbox", "posts", "sent", "post.new") in rows
+    assert (digest.pk, "digest", "posts", "pending", "post.new") in rows
+    assert (mentioned.pk, "email", "mentions", "pending", "post.mention") in rows
+    item = InboxItem.objects.get(recipient=every, data__post_id=post.pk)
+    assert (item.actor_id, item.data["title"]) == (author.pk, "Hello")
+
+    MembershipFactory._meta.model.objects.filter(space=space, member=author).update(role="moderator")
+    offer = publish(kind=PostKind.ANNOUNCEMENT, is_promotional=True, title="Offer", body="A deal.")
+    deliveries_plan(outbox_id=_outbox("post.published", offer.pk).pk, writer=getattr(planner, writer))
+    offers = dict(
+        Delivery.objects.filter(source_id=offer.pk, channel="email").values_list("recipient_id", "reason")
+    )
+    assert offers[consenting.pk] == ""
+    assert offers[refusing.pk] == "no marketing consent"
+    assert Delivery.objects.get(source_id=offer.pk, recipient=refusing).inbox_item_id is None

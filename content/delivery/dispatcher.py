@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
@@ -479,12 +479,12 @@ def _digest_content(delivery: Delivery) -> Content | None:
     )
 
 
-def delivery_message(delivery: Delivery) -> EmailMultiAlternatives | None:
+def delivery_message(delivery: Delivery, run: "DispatchRun | None" = None) -> EmailMultiAlternatives | None:
     """The email in the recipient's language, times in their timezone, with a stable Message-ID and
     (for all but transactional mail) a one-click unsubscribe link and the RFC 8058 headers (L14)."""
     member = delivery.recipient
     with translation.override(member.language), timezone.override(_member_zone(member)):
-        content = _content(delivery)
+        content = run.content(delivery) if run is not None else _content(delivery)
         if content is None:
             return None
         transactional = delivery.category == Category.TRANSACTIONAL
@@ -511,6 +511,53 @@ def delivery_message(delivery: Delivery) -> EmailMultiAlternatives | None:
     return message
 
 
+# fan-out sources: the same words go to every recipient of one language, so a run builds them once
+SHARED_CONTENT = (POST_PUBLISHED, COMMENT_CREATED, *REMINDER_KINDS)
+
+
+class DispatchRun:
+    """What one claim round shares: an open SMTP connection (a new one per message cost more than the
+    message), and the words of a post for each language. Kept for one round of at most `limit`
+    emails, so a post removed meanwhile (L20) is seen by the next round's check at the latest."""
+
+    def __init__(self) -> None:
+        self._connection = None
+        self._content: dict[tuple, Content | None] = {}
+
+    def connection(self):
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+            self._connection.open()
+        return self._connection
+
+    def connection_lost(self) -> None:
+        """After an SMTP error the connection may be half-closed: the next message opens a new one."""
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except (smtplib.SMTPException, OSError):
+                logger.info("content.delivery.smtp_close_failed", exc_info=True)
+            self._connection = None
+
+    def content(self, delivery: Delivery) -> Content | None:
+        if delivery.source_kind not in SHARED_CONTENT:
+            return _content(delivery)
+        inbox_kind = delivery.inbox_item.kind if delivery.inbox_item_id and delivery.inbox_item else ""
+        key = (
+            delivery.source_kind,
+            delivery.source_id,
+            delivery.category,
+            inbox_kind,
+            translation.get_language(),
+        )
+        if key not in self._content:
+            self._content[key] = _content(delivery)
+        return self._content[key]
+
+    def close(self) -> None:
+        self.connection_lost()
+
+
 def _transient(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return False
@@ -519,8 +566,14 @@ def _transient(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
 
 
-def delivery_send(*, delivery_id: int) -> str:
+def delivery_send(*, delivery_id: int, run: DispatchRun | None = None) -> str:
     """Send one claimed delivery. Returns what happened (an Outcome value)."""
+    if run is None:
+        run = DispatchRun()
+        try:
+            return delivery_send(delivery_id=delivery_id, run=run)
+        finally:
+            run.close()
     delivery = (
         Delivery.objects.select_related("recipient", "inbox_item")
         .filter(pk=delivery_id, status=DeliveryStatus.SENDING)
@@ -537,7 +590,7 @@ def delivery_send(*, delivery_id: int) -> str:
         if over:
             _finish(delivery, DeliveryStatus.ROLLED_OVER, reason=over)
             return Outcome.ROLLED_OVER
-    message = delivery_message(delivery)
+    message = delivery_message(delivery, run)
     if message is None:
         _finish(delivery, DeliveryStatus.CANCELLED, reason="content no longer visible")
         return Outcome.CANCELLED
@@ -547,10 +600,12 @@ def delivery_send(*, delivery_id: int) -> str:
         return Outcome.THROTTLED
     attempts = delivery.attempts + 1
     try:
+        message.connection = run.connection()
         message.send(fail_silently=False)
     except Exception as error:
         if not isinstance(error, smtplib.SMTPException | OSError):
             raise
+        run.connection_lost()
         detail = f"{type(error).__name__}: {error}"[:200]
         if _transient(error) and attempts < _setting("DELIVERY_MAX_ATTEMPTS", 5):
             backoff = timedelta(seconds=60 * 2 ** (attempts - 1))
@@ -585,10 +640,14 @@ def deliveries_dispatch(*, limit: int = 100, rounds: int = 10) -> int:
         ids = deliveries_claim(limit=limit)
         if not ids:
             break
-        for position, delivery_id in enumerate(ids):
-            outcome = delivery_send(delivery_id=delivery_id)
-            if outcome == Outcome.THROTTLED:
-                _release(ids[position:])  # the bucket is empty: leave the rest for the next beat
-                return sent
-            sent += outcome == Outcome.SENT
+        run = DispatchRun()
+        try:
+            for position, delivery_id in enumerate(ids):
+                outcome = delivery_send(delivery_id=delivery_id, run=run)
+                if outcome == Outcome.THROTTLED:
+                    _release(ids[position:])  # the bucket is empty: leave the rest for the next beat
+                    return sent
+                sent += outcome == Outcome.SENT
+        finally:
+            run.close()
     return sent

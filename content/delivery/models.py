@@ -94,6 +94,12 @@ class Delivery(models.Model):
                 condition=models.Q(channel="email", status__in=["pending", "sending"]),
                 name="delivery_email_due",
             ),
+            # the claim's "one email per member in flight" check: a handful of rows, whatever the table
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(channel="email", status="sending"),
+                name="delivery_email_in_flight",
+            ),
             # daily cap and weekly promotional checks
             models.Index(
                 fields=["recipient", "channel", "status", "sent_at"], name="delivery_recipient_sent"

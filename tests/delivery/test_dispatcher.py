@@ -352,3 +352,32 @@ def test_an_unverified_address_is_never_mailed(space, publish):
     deliveries_dispatch()
     assert mail.outbox == []
     assert _email_row(mentioned).reason == "email address not verified"
+
+
+def test_one_round_sends_every_email_over_one_smtp_connection(space, publish, settings):
+    from tests.delivery import backends
+
+    settings.EMAIL_BACKEND = "tests.delivery.backends.CountingBackend"
+    backends.opened.clear()
+    for _ in range(5):
+        join(space, "all")
+    _plan(publish(title="Shared words", body="Built once per language."))
+
+    assert deliveries_dispatch() == 5
+    assert len(mail.outbox) == 5
+    assert len(backends.opened) == 1
+
+
+def test_a_post_removed_between_rounds_is_not_sent_by_the_next_round(space, publish):
+    join(space, "all"), join(space, "all")
+    post = publish(title="Soon gone", body="Removed after the first email.")
+    _plan(post)
+    assert deliveries_dispatch(limit=1, rounds=1) == 1
+    post.status = "removed"
+    post.save(update_fields=["status"])
+
+    assert deliveries_dispatch() == 0
+
+    assert len(mail.outbox) == 1
+    rows = Delivery.objects.filter(channel="email", source_id=post.pk).order_by("pk")
+    assert [row.reason for row in rows] == ["", "content no longer visible"]

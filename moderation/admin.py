@@ -34,9 +34,10 @@ class ReportAdmin(admin.ModelAdmin):
 class ModerationActionAdmin(admin.ModelAdmin):
     """The audit log is read-only here too."""
 
-    list_display = ["created_at", "action", "kind", "object_id", "moderator", "rule"]
+    list_display = ["created_at", "action", "kind", "object_id", "moderator", "rule", "until", "sweep"]
     list_filter = ["action", "kind"]
     list_select_related = ["moderator"]
+    raw_id_fields = ["review_item", "moderator", "target_author", "sweep"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -30,7 +30,7 @@ from ipaddress import ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -339,14 +339,20 @@ def access_log_partitions_ensure(*, since: date | None = None, months_ahead: int
 
 
 def _delete_in_batches(condition: Q) -> int:
-    """Rows matching `condition` in batches of DELETE_BATCH, each its own short transaction."""
+    """Rows matching `condition`, oldest first, about DELETE_BATCH at a time, each batch its own short
+    transaction. A batch is a range of time up to the DELETE_BATCH-th oldest row, found on the time
+    index, so the DELETE is a range scan (ids alone would make PostgreSQL probe every partition)."""
     deleted = 0
+    matching = AccessLog.objects.filter(condition)
     while True:
         with transaction.atomic():
-            batch = AccessLog.objects.filter(condition).values("pk")[:DELETE_BATCH]
-            count, _by_model = AccessLog.objects.filter(condition, pk__in=Subquery(batch)).delete()
+            edge = list(
+                matching.order_by("time").values_list("time", flat=True)[DELETE_BATCH - 1 : DELETE_BATCH]
+            )
+            batch = matching.filter(time__lte=edge[0]) if edge else matching
+            count, _by_model = batch.delete()
         deleted += count
-        if count < DELETE_BATCH:
+        if not edge:
             return deleted
 
 

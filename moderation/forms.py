@@ -62,7 +62,13 @@ class DecideForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("action") in TIMED and cleaned.get("days") is None and "days" not in self.errors:
+        if "days" not in self.fields:
+            return cleaned
+        if cleaned.get("action") not in TIMED:
+            # the days only matter for a limit or a suspension: a stray value elsewhere is ignored
+            self.errors.pop("days", None)
+            cleaned["days"] = None
+        elif cleaned.get("days") is None and "days" not in self.errors:
             self.add_error(
                 "days", _("Say for how many days: a number from 1 to %(max)d.") % {"max": DAYS_MAX}
             )

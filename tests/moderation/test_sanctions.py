@@ -532,6 +532,17 @@ def test_a_limit_or_suspension_without_good_days_is_refused_beside_the_field(
     assert ReviewItem.objects.get().status != ReviewStatus.DECIDED
 
 
+def test_stray_days_are_ignored_for_an_action_without_a_duration(client, item, moderator, post):
+    client.force_login(moderator)
+    response = client.post(
+        reverse("moderation:decide", args=[item.pk]),
+        {"action": "hide", "days": "lots", "reason": "Rude.", "rule": "R2"},
+    )
+    assert response.status_code == 302
+    assert Post.objects.get(pk=post.pk).status == ContentStatus.HIDDEN
+    assert ModerationAction.objects.get().until is None
+
+
 @pytest.mark.parametrize("days", [None, 0, 366])
 def test_the_service_refuses_bad_days_too(item, moderator, days):
     with pytest.raises(Exception, match="days") as caught:

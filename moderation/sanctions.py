@@ -37,6 +37,8 @@ def sanction_check(*, by: Member, author: Member | None) -> Member:
         raise SanctionNotPossible(_("The author's account no longer exists."))
     if author.pk == by.pk:
         raise SanctionNotPossible(_("You cannot restrict your own account."))
+    if author.banned_at is not None:
+        raise SanctionNotPossible(_("This account is banned already."))
     if author.is_staff:
         raise SanctionNotPossible(_("Staff accounts cannot be restricted here."))
     if member_is_moderator(member=author) and not by.is_staff:

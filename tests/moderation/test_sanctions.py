@@ -16,6 +16,7 @@ from content.exceptions import NotAllowed
 from content.models import RSVP, Comment, ContentStatus, Event, InboxItem, Post, Reaction
 from members.models import BannedEmail, Member
 from members.standing import email_ban_hash
+from moderation.exceptions import SanctionNotPossible
 from moderation.models import ActionKind, Appeal, ModerationAction, Report, ReviewItem, ReviewStatus
 from moderation.selectors import author_strikes
 from moderation.services import (
@@ -497,6 +498,16 @@ def test_some_accounts_cannot_be_sanctioned_by_a_moderator(client, member, space
     assert response.status_code == 400
     assert message.replace("'", "&#x27;") in response.content.decode()
     assert _fresh(author).is_active and ReviewItem.objects.get().status != ReviewStatus.DECIDED
+
+
+def test_an_account_banned_already_is_not_sanctioned_again(item, moderator, other_member):
+    from members.standing import member_ban
+
+    member_ban(member=other_member, by=moderator)
+    item.snapshot_author.refresh_from_db()
+    with pytest.raises(SanctionNotPossible, match="banned already"):
+        _decide(item, moderator, "suspend", days=2)
+    assert _decide(item, moderator, "remove")  # its content can still be dealt with
 
 
 def test_an_operator_may_sanction_a_site_moderator(member, space, operator):

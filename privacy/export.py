@@ -5,8 +5,9 @@ of personal data (privacy imports no other app), writes every section into a ZIP
 array written incrementally and, for tabular sections, as CSV too, plus manifest.json describing each
 file. The archive is downloadable for 7 days, 3 times.
 
-Not done here: telling the member in the inbox when the archive is ready (InboxItem belongs to content,
-which privacy may not import); the status page polls instead.
+When the archive is ready privacy sends privacy.signals.export_ready (after commit) with the member's
+id and the status page's URL: the inbox belongs to content, which privacy may not import, so content
+connects its notice to the signal. The status page polls meanwhile.
 """
 
 import csv
@@ -23,11 +24,13 @@ from datetime import date, datetime, time, timedelta
 from celery import shared_task
 from django.core.files import File
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from privacy.models import ConsentEntry, ExportArchive, ExportStatus
+from privacy.models import ConsentEntry, DataRequest, DeletionRequest, ExportArchive, ExportStatus
 from privacy.registry import CATEGORY_LABELS, ExportSection, export_sources
+from privacy.signals import export_ready
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +92,52 @@ def consents_export(*, member_id: int) -> Iterable[ExportSection]:
             "document_sha256",
         ),
         description=gettext_noop("Every consent you gave or withdrew, with the version of the text you saw"),
+    )
+
+
+REQUEST_COLUMNS = ("received", "kind", "details", "status", "due", "decided", "refusal_reason")
+DELETION_COLUMNS = ("requested", "due", "cancelled", "completed")
+
+
+def requests_export(*, member_id: int) -> Iterable[ExportSection]:
+    """LEGAL L7, L8: the requests the member made about their data and what became of them, and their
+    account deletion requests. Who handled a request is left out (staff are not named)."""
+
+    def data_requests():
+        rows = DataRequest.objects.filter(member_id=member_id).order_by("created_at", "id")
+        fields = ("created_at", "kind", "details", "status", "due_at", "decided_at", "refusal_reason")
+        for row in rows.values(*fields).iterator(chunk_size=CHUNK):
+            yield {
+                "received": row["created_at"],
+                "kind": row["kind"],
+                "details": row["details"],
+                "status": row["status"],
+                "due": row["due_at"],
+                "decided": row["decided_at"],
+                "refusal_reason": row["refusal_reason"],
+            }
+
+    def deletions():
+        rows = DeletionRequest.objects.filter(member_ref=member_id).order_by("requested_at", "id")
+        for row in rows.values("requested_at", "due_at", "cancelled_at", "completed_at"):
+            yield {
+                "requested": row["requested_at"],
+                "due": row["due_at"],
+                "cancelled": row["cancelled_at"],
+                "completed": row["completed_at"],
+            }
+
+    yield ExportSection(
+        name="requests",
+        rows=data_requests,
+        columns=REQUEST_COLUMNS,
+        description=gettext_noop("Requests you made about your data, their status and our answer"),
+    )
+    yield ExportSection(
+        name="account_deletion_requests",
+        rows=deletions,
+        columns=DELETION_COLUMNS,
+        description=gettext_noop("When you asked to delete your account, and whether you cancelled"),
     )
 
 
@@ -256,8 +305,21 @@ def export_build(*, archive_id: int) -> ExportArchive:
     archive.status = ExportStatus.READY
     archive.ready_at = now
     archive.expires_at = now + KEEP_FOR
-    archive.save(update_fields=["file", "size", "status", "ready_at", "expires_at"])
+    with transaction.atomic():
+        archive.save(update_fields=["file", "size", "status", "ready_at", "expires_at"])
+        transaction.on_commit(lambda: _announce_ready(archive))
     return archive
+
+
+def _announce_ready(archive: ExportArchive) -> None:
+    url = reverse("privacy:export_status", args=[archive.pk])
+    results = export_ready.send_robust(
+        sender=ExportArchive, member_id=archive.member_id, archive_id=archive.pk, url=url
+    )
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            # The archive is ready either way, and the status page says so; a lost notice is logged.
+            logger.error("export %s: %r failed to announce it", archive.pk, receiver, exc_info=result)
 
 
 # --- downloading ----------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def erase_privacy(*, member_id: int) -> int:
 
 
 def register() -> None:
-    from privacy.export import consents_export, exports_purge
+    from privacy.export import consents_export, exports_purge, requests_export
 
     register_personal_data(
         app_label="privacy",
@@ -131,6 +131,7 @@ def register() -> None:
         fields=["member", "kind", "details", "status", "refusal_reason", "created_at", "decided_at"],
         category="request_cases",
         purpose=_("Answering the requests you make about your data"),
+        export=requests_export,
     )
     register_personal_data(
         app_label="privacy",
@@ -138,6 +139,7 @@ def register() -> None:
         fields=["member", "member_ref", "requested_at", "due_at", "cancelled_at", "completed_at"],
         category="request_cases",
         purpose=_("Deleting your account when you ask, and proving that we did"),
+        export=requests_export,
     )
     from privacy.access_log import access_log_export, access_log_purge
 

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from members.models import ActiveDay, Block, Member, Mute
+from privacy.staff_access import StaffAccessLoggedAdmin
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -19,7 +20,11 @@ class MemberChangeForm(UserChangeForm):
 
 
 @admin.register(Member)
-class MemberAdmin(UserAdmin):
+class MemberAdmin(StaffAccessLoggedAdmin, UserAdmin):
+    """LEGAL L23: opening a member's page records who, whose, when and why; the reason is asked once
+    per session for each member (or comes with the link from a case: ?reason=...)."""
+
+    staff_access_ask_reason = True
     form = MemberChangeForm
     add_form = MemberCreationForm
     ordering = ("-date_joined",)

@@ -9,13 +9,10 @@ from the delivery id, so a resend after a crash is recognisable.
 import logging
 import smtplib
 import time
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from datetime import time as clock_time
 from urllib.parse import urlsplit
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
@@ -35,16 +32,13 @@ from content.delivery.notices import NOTICE
 from content.delivery.planner import (
     COMMENT_CREATED,
     EVENT_PROMOTED,
-    NO_MARKETING_CONSENT,
-    ONE_PROMOTION_A_WEEK,
     POST_PUBLISHED,
-    PROMOTIONAL_EVERY,
 )
 from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
-from content.delivery.unsubscribe import email_opted_out, unsubscribe_url
+from content.delivery.send_checks import SendFacts, cancel_reason, member_zone, over_budget, send_facts
+from content.delivery.unsubscribe import unsubscribe_url
 from content.models import RSVP, Comment, ContentStatus, Event, Post, RSVPStatus
 from content.selectors.inbox import inbox_sentence
-from members.models import EmailMode, Member
 from privacy.consents import consent_is_granted
 
 logger = logging.getLogger(__name__)
@@ -131,112 +125,6 @@ def _release(delivery_ids: list[int]) -> None:
     Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.PENDING, lease_until=None
     )
-
-
-def _member_zone(member: Member) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(member.timezone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _consent_granted(member: Member) -> bool:
-    """L4/L15: asked again at send time, so a withdrawal after planning still stops the email."""
-    return consent_is_granted(member, "marketing")
-
-
-def _cancel_reason(delivery: Delivery) -> str:
-    member = delivery.recipient
-    if not member.is_active:
-        return "account inactive"
-    # an address nobody confirmed may belong to someone else: never mail it (a mention can reach one)
-    if not EmailAddress.objects.filter(user_id=member.pk, email__iexact=member.email, verified=True).exists():
-        return "email address not verified"
-    if delivery.inbox_item_id and delivery.inbox_item and delivery.inbox_item.read_at:
-        return "already read in the inbox"
-    if delivery.category == Category.TRANSACTIONAL:
-        return _over_transactional_ceiling(delivery)
-    # the member's attention budget: email off, or this type of email switched off (L14 still applies)
-    if member.email_mode == EmailMode.OFF:
-        return "email is off"
-    if not email_type_wanted(member=member, category=delivery.category, source_kind=delivery.source_kind):
-        return "this type of email is off"
-    if email_opted_out(member_id=member.pk, category=delivery.category):
-        return "unsubscribed"
-    if delivery.category == Category.PROMOTIONAL:
-        if not _consent_granted(member):
-            return NO_MARKETING_CONSENT
-        recent = Delivery.objects.filter(
-            recipient_id=member.pk,
-            channel=Channel.EMAIL,
-            status=DeliveryStatus.SENT,
-            category=Category.PROMOTIONAL,
-            sent_at__gte=timezone.now() - PROMOTIONAL_EVERY,
-        )
-        if recent.exists():
-            return ONE_PROMOTION_A_WEEK
-    return ""
-
-
-def _over_transactional_ceiling(delivery: Delivery) -> str:
-    """Transactional mail skips the budget, but a member gets at most this many a day, so nobody can
-    use reports, requests or RSVPs to flood someone's mailbox. The inbox keeps every notice."""
-    ceiling = _setting("DELIVERY_TRANSACTIONAL_CEILING", 20)
-    sent = Delivery.objects.filter(
-        recipient_id=delivery.recipient_id,
-        channel=Channel.EMAIL,
-        status=DeliveryStatus.SENT,
-        category=Category.TRANSACTIONAL,
-        sent_at__gte=timezone.now() - timedelta(days=1),
-    ).count()
-    return "transactional daily ceiling" if sent >= ceiling else ""
-
-
-def _in_quiet_hours(*, now: clock_time, start: clock_time, end: clock_time) -> bool:
-    """Whether `now` falls in the quiet window; equal ends mean no quiet hours, and a window whose
-    start is later than its end crosses midnight (22:00-08:00)."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= now < end
-    return now >= start or now < end
-
-
-def _over_budget(delivery: Delivery) -> str:
-    """The member's digest choice, quiet hours and daily cap, in the member's own timezone. Over budget
-    rolls into the digest. The site settings count only where the member has no value."""
-    member = delivery.recipient
-    if member.email_mode == EmailMode.DAILY:
-        return "daily digest"
-    if member.email_mode == EmailMode.WEEKLY:
-        return "weekly digest"
-    zone = _member_zone(member)
-    local = timezone.now().astimezone(zone)
-    start = member.quiet_hours_start
-    if start is None:
-        start = clock_time(_setting("DELIVERY_QUIET_START", 22) % 24)
-    end = member.quiet_hours_end
-    if end is None:
-        end = clock_time(_setting("DELIVERY_QUIET_END", 8) % 24)
-    # the member may let the 1-hour reminder through their quiet hours (it is useless the morning after)
-    reminder_allowed = delivery.source_kind == REMINDER_1H and member.reminder_in_quiet_hours
-    if not reminder_allowed and _in_quiet_hours(now=local.time().replace(tzinfo=None), start=start, end=end):
-        return "quiet hours"
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    sent_today = (
-        Delivery.objects.filter(
-            recipient_id=delivery.recipient_id,
-            channel=Channel.EMAIL,
-            status=DeliveryStatus.SENT,
-            sent_at__gte=midnight,
-        )
-        .exclude(category=Category.TRANSACTIONAL)
-        .count()
-    )
-    cap = member.email_daily_cap or _setting("DELIVERY_DAILY_CAP", 3)
-    if sent_today >= cap:
-        return "daily cap"
-    return ""
 
 
 TOKEN_PATIENCE = 5.0  # seconds a worker waits for the bucket before leaving its rows to the next beat
@@ -433,8 +321,9 @@ def _digest_content(delivery: Delivery) -> Content | None:
             starts_at__gt=timezone.now(),
         ).values_list("pk", flat=True)
     )
-    if any(item.category == Category.PROMOTIONAL for item in items) and not _consent_granted(
-        delivery.recipient
+    # L4/L15: marketing consent asked again now, so a withdrawal after planning still counts
+    if any(item.category == Category.PROMOTIONAL for item in items) and not consent_is_granted(
+        delivery.recipient, "marketing"
     ):
         items = [item for item in items if item.category != Category.PROMOTIONAL]
     # a category stopped by one click stays stopped inside the digest too
@@ -483,7 +372,7 @@ def delivery_message(delivery: Delivery, run: "DispatchRun | None" = None) -> Em
     """The email in the recipient's language, times in their timezone, with a stable Message-ID and
     (for all but transactional mail) a one-click unsubscribe link and the RFC 8058 headers (L14)."""
     member = delivery.recipient
-    with translation.override(member.language), timezone.override(_member_zone(member)):
+    with translation.override(member.language), timezone.override(member_zone(member)):
         content = run.content(delivery) if run is not None else _content(delivery)
         if content is None:
             return None
@@ -523,6 +412,23 @@ class DispatchRun:
     def __init__(self) -> None:
         self._connection = None
         self._content: dict[tuple, Content | None] = {}
+        self._deliveries: dict[int, Delivery] = {}
+        self.facts: SendFacts | None = None
+
+    def prepare(self, delivery_ids: list[int]) -> None:
+        """Read the round's claimed rows and what the send-time checks need, in a few queries."""
+        self._deliveries = {
+            delivery.pk: delivery
+            for delivery in Delivery.objects.select_related("recipient", "inbox_item").filter(
+                pk__in=delivery_ids, status=DeliveryStatus.SENDING
+            )
+        }
+        self.facts = send_facts(list(self._deliveries.values()))
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        if delivery_id not in self._deliveries:  # a single send outside a round
+            self.prepare([delivery_id])
+        return self._deliveries.get(delivery_id)
 
     def connection(self):
         if self._connection is None:
@@ -574,19 +480,15 @@ def delivery_send(*, delivery_id: int, run: DispatchRun | None = None) -> str:
             return delivery_send(delivery_id=delivery_id, run=run)
         finally:
             run.close()
-    delivery = (
-        Delivery.objects.select_related("recipient", "inbox_item")
-        .filter(pk=delivery_id, status=DeliveryStatus.SENDING)
-        .first()
-    )
+    delivery = run.delivery(delivery_id)
     if delivery is None:
         return Outcome.GONE
-    reason = _cancel_reason(delivery)
+    reason = cancel_reason(delivery, run.facts)
     if reason:
         _finish(delivery, DeliveryStatus.CANCELLED, reason=reason)
         return Outcome.CANCELLED
     if delivery.category not in (Category.TRANSACTIONAL, Category.DIGEST):
-        over = _over_budget(delivery)
+        over = over_budget(delivery, run.facts)
         if over:
             _finish(delivery, DeliveryStatus.ROLLED_OVER, reason=over)
             return Outcome.ROLLED_OVER
@@ -641,6 +543,7 @@ def deliveries_dispatch(*, limit: int = 100, rounds: int = 10) -> int:
         if not ids:
             break
         run = DispatchRun()
+        run.prepare(ids)
         try:
             for position, delivery_id in enumerate(ids):
                 outcome = delivery_send(delivery_id=delivery_id, run=run)

@@ -381,3 +381,27 @@ def test_a_post_removed_between_rounds_is_not_sent_by_the_next_round(space, publ
     assert len(mail.outbox) == 1
     rows = Delivery.objects.filter(channel="email", source_id=post.pk).order_by("pk")
     assert [row.reason for row in rows] == ["", "content no longer visible"]
+
+
+def _dispatch_queries(publish, recipients, title):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import SpaceFactory
+
+    space = SpaceFactory()
+    for _ in range(recipients):
+        join(space, "all")
+    _plan(publish(space=space, title=title, body=f"For {recipients}."))
+    with CaptureQueriesContext(connection) as queries:
+        assert deliveries_dispatch() == recipients
+    return len(queries.captured_queries)
+
+
+def test_a_dispatch_round_costs_a_fixed_number_of_queries_plus_one_per_email(publish, author):
+    """Per round: the claim (its transaction, advisory lock, claim, mark sending), the claimed rows,
+    verified addresses, one-click stops, recent sends, the post for the language, an empty last claim.
+    Per email: only the row's outcome."""
+    one = _dispatch_queries(publish, 1, "For one")
+    thirty = _dispatch_queries(publish, 30, "For thirty")
+    assert thirty - one == 30 - 1

@@ -115,3 +115,26 @@ def test_the_deletion_page_in_chinese_before_asking(live_server, page, shoot):
     expect(page.get_by_label("当前密码")).to_be_visible()
     assert_fits(page)
     shoot("01-deletion-page-zh")
+
+
+@pytest.mark.legal("L6")
+def test_the_privacy_centre_lists_recent_sign_ins_in_both_languages(live_server, page, shoot):
+    from privacy.access_log import access_log_flush
+
+    member = MemberFactory(email="signs-in@example.org", display_name="Sam Signs")
+    log_in(page, live_server.url, member.email)
+    access_log_flush()  # the beat does this every 10 seconds
+    page.goto(f"{live_server.url}/privacy/#sign-ins-heading")
+    table = page.locator("section[aria-labelledby='sign-ins-heading'] table")
+    expect(table).to_contain_text("127.0.0.x")
+    expect(table).to_contain_text("Chrome on Linux")
+    assert_fits(page)
+    page.locator("#sign-ins-heading").scroll_into_view_if_needed()
+    page.screenshot(path=str(shoot("01-centre-en").with_name("01-sign-ins-en.png")))
+    Member.objects.filter(pk=member.pk).update(language="zh-hans")
+    page.goto(f"{live_server.url}/privacy/")
+    expect(page.get_by_role("heading", name="最近的登录记录")).to_be_visible()
+    expect(table).to_contain_text("Linux 上的 Chrome")
+    assert_fits(page)
+    page.locator("#sign-ins-heading").scroll_into_view_if_needed()
+    page.screenshot(path=str(shoot("02-centre-zh").with_name("02-sign-ins-zh.png")))

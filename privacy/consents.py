@@ -4,15 +4,19 @@ Other apps ask `consent_is_granted(member, purpose)` at the moment they act (a d
 send time, not when it was queued: L4, L15). Decisions are appended, never edited.
 """
 
+import logging
 from collections.abc import Iterable
 from contextlib import suppress
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from privacy.models import ConsentChannel, ConsentEntry, ConsentPurpose, PolicyKind, PolicyVersion
+
+logger = logging.getLogger(__name__)
 
 # Which document a purpose's consent refers to (its version is stored with the decision).
 PURPOSE_DOCUMENT = {
@@ -31,9 +35,32 @@ REQUIRED_PURPOSES = [p for p in ConsentPurpose if p not in OPTIONAL_PURPOSES]
 # they click. Privacy imports no other app, so it asks the member object (members.Member.is_minor).
 PROFILING_PURPOSES = {ConsentPurpose.RECOMMENDATIONS}
 
-# Where privacy.selectors.required_consents_pending caches its answer on the member object (one
-# request); every decision recorded here drops it.
+# Where privacy.selectors.required_consents_pending keeps its answer: on the member object for one
+# request, and in the cache for the next ones (the current versions of the required documents, and per
+# member the answer computed against them). Every decision recorded here drops the member's answer.
 PENDING_CACHE_ATTR = "_privacy_required_pending"
+RECONSENT_CURRENT_KEY = "privacy:reconsent:current"
+
+
+def reconsent_member_key(member_id: int) -> str:
+    return f"privacy:reconsent:member:{member_id}"
+
+
+def required_consents_forget(*, member_id: int) -> None:
+    """The member decided: their next page asks the database again."""
+    try:
+        cache.delete(reconsent_member_key(member_id))
+    except Exception:
+        logger.warning("cache unavailable; the re-consent answer expires by itself", exc_info=True)
+
+
+def required_consents_forget_all() -> None:
+    """A version of a required document was published: every member's answer is out of date at once
+    (privacy.services.policy_version_publish should call this; otherwise within five minutes)."""
+    try:
+        cache.delete(RECONSENT_CURRENT_KEY)
+    except Exception:
+        logger.warning("cache unavailable; the re-consent answers expire by themselves", exc_info=True)
 
 
 def purpose_closed_to(member, purpose: str) -> bool:
@@ -127,6 +154,9 @@ def _record(*, member, purpose: str, granted: bool, channel: str, actor, version
     if not isinstance(member, int):
         with suppress(AttributeError):
             delattr(member, PENDING_CACHE_ATTR)  # works through request.user's lazy wrapper too
+    # Now, so this request's next page sees it, and again after commit, in case a page in between
+    # stored the answer from before this decision.
+    required_consents_forget(member_id=member_id)
     if granted and purpose_closed_to(member, purpose):
         return None  # L5: nothing to record, and consent_is_granted says no anyway
     with transaction.atomic():
@@ -140,7 +170,7 @@ def _record(*, member, purpose: str, granted: bool, channel: str, actor, version
             return None
         # A first decision that is a refusal is recorded too, so the product asks at most once per
         # version (L2).
-        return ConsentEntry.objects.create(
+        entry = ConsentEntry.objects.create(
             member_id=member_id,
             member_ref=member_id,
             purpose=purpose,
@@ -149,6 +179,8 @@ def _record(*, member, purpose: str, granted: bool, channel: str, actor, version
             actor=actor,
             version=version,
         )
+        transaction.on_commit(lambda: required_consents_forget(member_id=member_id))
+        return entry
 
 
 def consent_grant(

@@ -1,8 +1,10 @@
 """Privacy's reads: published policy versions and the privacy notice generated from the registry."""
 
 import copy
+import logging
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,9 +13,11 @@ from privacy.consents import (
     PENDING_CACHE_ATTR,
     PURPOSE_DOCUMENT,
     PURPOSE_HELP,
+    RECONSENT_CURRENT_KEY,
     REQUIRED_PURPOSES,
     consent_latest_entries,
     purpose_closed_to,
+    reconsent_member_key,
 )
 from privacy.models import (
     ConsentEntry,
@@ -25,6 +29,8 @@ from privacy.models import (
     RetentionStart,
 )
 from privacy.registry import CATEGORY_LABELS, personal_data
+
+logger = logging.getLogger(__name__)
 
 
 def policy_versions_published(*, kind: str) -> QuerySet[PolicyVersion]:
@@ -175,31 +181,83 @@ class PendingConsent:
         return str(PolicyKind(self.kind).label)
 
 
+RECONSENT_CURRENT_SECONDS = 300  # how stale the current versions may be if a publication forgot to say
+RECONSENT_MEMBER_SECONDS = 86400
+
+
 def required_consents_pending(*, member) -> list[PendingConsent]:
     """The required documents (the terms) with a published version newer than the one the member
     accepted, or one they refused. Reading stays possible; posting waits until they accept (L2).
 
-    One query, remembered on the member object, so request.user answers the banner and the posting
-    checks of one request together; recording a decision forgets it. None for a visitor.
+    At most one query per request, none for a visitor, and usually none at all: the answer is kept on
+    the member object (so request.user answers the banner and the posting checks of one request
+    together) and in the cache against the current versions of the required documents. Recording a
+    decision forgets the member's answer; publishing a version makes every answer out of date.
 
     A member with no decision at all is not asked: every signup records one, so only accounts made
     outside signup (the admin, imports, tests) have none, and their terms are the operator's matter."""
     if not getattr(member, "is_authenticated", False):
         return []
-    cached = getattr(member, PENDING_CACHE_ATTR, None)
-    if cached is not None:
-        return cached
+    pending = getattr(member, PENDING_CACHE_ATTR, None)
+    if pending is None:
+        pending = _pending_cached(member.pk)
+        if pending is None:
+            return required_consents_refresh(member=member)
+        setattr(member, PENDING_CACHE_ATTR, pending)
+    return pending
+
+
+def required_consents_refresh(*, member) -> list[PendingConsent]:
+    """Ask the database (one query) and keep the answer. Also worth calling at sign-in, so that the
+    first page on a new device costs nothing."""
+    current, pending = _pending_query(member.pk)
+    packed = [
+        (p.purpose, p.kind, p.version.pk, p.version.label, p.version.published_at, p.accepted_label)
+        for p in pending
+    ]
+    try:
+        cache.set(RECONSENT_CURRENT_KEY, current, RECONSENT_CURRENT_SECONDS)
+        cache.set(reconsent_member_key(member.pk), (current, packed), RECONSENT_MEMBER_SECONDS)
+    except Exception:
+        logger.warning("cache unavailable; the re-consent check asks the database", exc_info=True)
+    setattr(member, PENDING_CACHE_ATTR, pending)
+    return pending
+
+
+def _pending_cached(member_id: int) -> list[PendingConsent] | None:
+    """The kept answer, if it was computed against the versions that are current now."""
+    key = reconsent_member_key(member_id)
+    try:
+        found = cache.get_many([RECONSENT_CURRENT_KEY, key])
+    except Exception:
+        logger.warning("cache unavailable; the re-consent check asks the database", exc_info=True)
+        return None
+    current, kept = found.get(RECONSENT_CURRENT_KEY), found.get(key)
+    if current is None or kept is None or kept[0] != current:
+        return None
+    return [
+        PendingConsent(
+            purpose=purpose,
+            kind=kind,
+            version=PolicyVersion(pk=version_id, label=label, published_at=published_at),
+            accepted_label=accepted_label,
+        )
+        for purpose, kind, version_id, label, published_at, accepted_label in kept[1]
+    ]
+
+
+def _pending_query(member_id: int) -> tuple[tuple[int, ...], list[PendingConsent]]:
+    """One query: the newest version of each required document, with the member's latest decision on
+    its purpose and the version they last accepted (correlated subqueries on consent_latest)."""
     purposes = {PURPOSE_DOCUMENT[p]: p for p in REQUIRED_PURPOSES}
     newest = PolicyVersion.objects.filter(
         document_id=OuterRef("document_id"), published_at__isnull=False
     ).order_by("-published_at", "-id")
-    decisions = ConsentEntry.objects.filter(member_id=member.pk, purpose=OuterRef("_purpose")).order_by(
+    decisions = ConsentEntry.objects.filter(member_id=member_id, purpose=OuterRef("_purpose")).order_by(
         "-created_at", "-id"
     )
     accepted = decisions.filter(granted=True)
-    # One row per required document: its newest version, with the member's latest decision on its
-    # purpose and the version they last accepted (all correlated subqueries on consent_latest).
-    rows = (
+    rows = list(
         PolicyVersion.objects.filter(document__kind__in=list(purposes), pk=Subquery(newest.values("pk")[:1]))
         .annotate(
             _purpose=Case(
@@ -223,8 +281,7 @@ def required_consents_pending(*, member) -> list[PendingConsent]:
         for row in rows
         if row._granted is not None and not (row._granted and row._decided_version == row.pk)
     ]
-    setattr(member, PENDING_CACHE_ATTR, pending)
-    return pending
+    return tuple(sorted(row.pk for row in rows)), pending
 
 
 def privacy_categories_held() -> list[HeldCategory]:

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from content.models import Comment, Post
-from privacy.consents import consent_grant, consent_is_granted, consent_withdraw
+from members.models import Member
+from privacy.consents import consent_grant, consent_is_granted, consent_withdraw, required_consents_forget_all
 from privacy.models import ConsentEntry, PolicyDocument, PolicyVersion
-from privacy.selectors import required_consents_pending
+from privacy.selectors import required_consents_pending, required_consents_refresh
 from privacy.services import policy_version_publish
 from tests.api.helpers import JsonClient, error_of
 from tests.factories import MemberFactory, MembershipFactory, PostFactory, SpaceFactory
@@ -203,7 +204,7 @@ def test_visitors_are_sent_to_sign_in_and_see_no_banner(client, accepted_then_ch
     assert "changed." not in client.get(f"/p/{post.pk}/").content.decode()
 
 
-def test_the_check_costs_no_query_for_a_visitor_and_one_per_request_for_a_member(
+def test_the_check_costs_no_query_for_a_visitor_and_at_most_one_per_request_for_a_member(
     member, accepted_then_changed, django_assert_num_queries
 ):
     with django_assert_num_queries(0):
@@ -213,6 +214,34 @@ def test_the_check_costs_no_query_for_a_visitor_and_one_per_request_for_a_member
     with django_assert_num_queries(1):
         assert required_consents_pending(member=member)
         assert required_consents_pending(member=member)
+    # The next request (a new member object) answers from the cache.
+    next_request_member = Member.objects.get(pk=member.pk)
+    with django_assert_num_queries(0):
+        pending = required_consents_pending(member=next_request_member)
+    assert [(p.purpose, p.version.label, p.accepted_label) for p in pending] == [
+        ("terms", "2027-01", "2026-11")
+    ]
+
+
+def test_a_decision_and_a_publication_are_seen_at_once_despite_the_cache(member, operator):
+    consent_grant(member=member, purpose="terms", channel="web")
+    assert required_consents_pending(member=Member.objects.get(pk=member.pk)) == []  # now cached
+    publish("terms", "2027-01", operator)
+    required_consents_forget_all()  # what publishing a version should call (see privacy.services)
+    assert [p.version.label for p in required_consents_pending(member=Member.objects.get(pk=member.pk))] == [
+        "2027-01"
+    ]
+    consent_grant(member=member, purpose="terms", channel="web")
+    assert required_consents_pending(member=Member.objects.get(pk=member.pk)) == []
+
+
+def test_a_refresh_at_sign_in_makes_the_first_page_free(
+    member, accepted_then_changed, django_assert_num_queries
+):
+    required_consents_refresh(member=member)
+    first_page_member = Member.objects.get(pk=member.pk)
+    with django_assert_num_queries(0):
+        assert required_consents_pending(member=first_page_member)
 
 
 def test_one_page_asks_the_ledger_once_for_the_banner_and_the_posting_check(

@@ -79,11 +79,11 @@ def window_test(*, limit: str, key: str) -> bool:
         return True
 
 
-def bucket_take(*, limit: str, key: str) -> Window:
+def bucket_take(*, limit: str | RateLimitItem, key: str) -> Window:
     """Take one token from a shared bucket that no window of the limit's length may exceed, wherever it
     starts (a moving window: a log of the last `limit` hits in Redis). For the mail provider's send
     rate, where the approximate windows of `window_hit` could let a burst through at a boundary."""
-    item: RateLimitItem = parse(limit)
+    item: RateLimitItem = parse(limit) if isinstance(limit, str) else limit
     limiter = _exact_limiter(_storage_location())
     try:
         if limiter.hit(item, "community", key):

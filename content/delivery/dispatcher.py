@@ -24,6 +24,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from limits import RateLimitItem, parse
 
 from community.ratelimit import bucket_take
 from content.delivery.digest import DIGEST, email_type_wanted
@@ -127,6 +128,16 @@ def _release(delivery_ids: list[int]) -> None:
     )
 
 
+# The bucket keeps this share of the provider's limit unused: a send's recorded time and the moment it
+# reaches the provider drift by milliseconds between processes, and "never above" must survive that.
+RATE_HEADROOM = 0.05
+
+
+def _with_headroom(limit: str) -> RateLimitItem:
+    item = parse(limit)
+    return type(item)(item.amount - int(item.amount * RATE_HEADROOM), item.multiples)
+
+
 TOKEN_PATIENCE = 5.0  # seconds a worker waits for the bucket before leaving its rows to the next beat
 
 
@@ -134,7 +145,7 @@ def _take_token() -> datetime | None:
     """One token from the global send bucket shared by every worker and host (a moving window in
     Redis: no second anywhere holds more than DELIVERY_RATE sends). Waits, up to TOKEN_PATIENCE, until
     the oldest send of the window ages out. Returns the moment the token was taken: the send's time."""
-    limit = _setting("DELIVERY_RATE", "20/second")
+    limit = _with_headroom(_setting("DELIVERY_RATE", "20/second"))
     give_up = time.monotonic() + TOKEN_PATIENCE
     while True:
         # read just before the bucket reads its own clock, so the recorded time is the bucket's

@@ -280,13 +280,21 @@ def test_a_post_deleted_before_sending_is_not_announced(space, publish):
     assert _email_row(reader).reason == "content no longer visible"
 
 
-def test_an_empty_global_bucket_leaves_rows_for_the_next_round(space, publish, settings):
+def test_an_empty_global_bucket_leaves_rows_for_the_next_round(space, publish, settings, monkeypatch):
+    monkeypatch.setattr("content.delivery.dispatcher.TOKEN_PATIENCE", 0.2)
     settings.DELIVERY_RATE = "2/minute"
     for _ in range(3):
         join(space, "all")
     _plan(publish())
     assert deliveries_dispatch() == 2
     assert Delivery.objects.filter(channel="email", status="pending", lease_until__isnull=True).count() == 1
+
+
+def test_the_bucket_keeps_five_percent_under_the_providers_limit():
+    from content.delivery.dispatcher import _with_headroom
+
+    assert (_with_headroom("200/second").amount, _with_headroom("20/second").amount) == (190, 19)
+    assert _with_headroom("2/minute").amount == 2  # nothing to spare below 20
 
 
 @pytest.mark.legal("L15")

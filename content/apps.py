@@ -18,3 +18,8 @@ class ContentConfig(AppConfig):
         from content.privacy import register as register_privacy
 
         register_privacy()
+
+        from content.delivery.receivers import export_ready_notice
+        from privacy.signals import export_ready
+
+        export_ready.connect(export_ready_notice, dispatch_uid="content.export_ready_notice")

@@ -188,3 +188,22 @@ def test_telling_fifty_attendees_costs_the_same_queries_as_telling_one(db, djang
         notices_send(recipient_ids=one, kind="event.changed", data={"title": "A"})
     with django_assert_num_queries(3):
         notices_send(recipient_ids=fifty, kind="event.changed", data={"title": "A"})
+
+
+def test_a_ready_export_is_announced_in_the_inbox_and_by_email(
+    db, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from privacy.export import export_build, export_request
+
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    member = MemberFactory()
+    archive = export_request(member=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        export_build(archive_id=archive.pk)
+    deliveries_dispatch()
+
+    item = InboxItem.objects.get(recipient=member, kind="privacy.export_ready")
+    assert item.url == f"/privacy/export/{archive.pk}/"
+    (message,) = mail.outbox
+    assert message.subject == "Your data export is ready"
+    assert f"/privacy/export/{archive.pk}/" in message.body

@@ -270,6 +270,7 @@ def _reminder_content(delivery: Delivery) -> Content | None:
 def _notice_subject(kind: str) -> str:
     subjects = {
         "moderation.notice": _("A moderator acted on your content"),
+        "moderation.sanction": _("A moderator restricted your account"),
         "moderation.appeal_decided": _("Your appeal has been decided"),
         "report.received": _("We received your report"),
         "report.outcome": _("The outcome of your report"),
@@ -312,6 +313,7 @@ def _digest_content(delivery: Delivery) -> Content | None:
     items = [
         item
         for item in Delivery.objects.filter(digest_id=delivery.pk)
+        .exclude(status=DeliveryStatus.CANCELLED)  # e.g. removed by a moderator since (L20)
         .select_related("inbox_item__actor")
         .order_by("id")
         if item.inbox_item is not None and item.inbox_item.read_at is None
@@ -320,6 +322,12 @@ def _digest_content(delivery: Delivery) -> Content | None:
     visible = set(
         Post.objects.filter(
             pk__in=[pk for pk in post_ids if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    comment_ids = {item.source_id for item in items if item.source_kind == COMMENT_CREATED}
+    visible_comments = set(
+        Comment.objects.filter(
+            pk__in=comment_ids, status=ContentStatus.PUBLISHED, deleted_at__isnull=True
         ).values_list("pk", flat=True)
     )
     # a reminder rolled into the digest is worth sending only while its event is still ahead
@@ -355,7 +363,9 @@ def _digest_content(delivery: Delivery) -> Content | None:
         if item.source_kind in REMINDER_KINDS:
             if inbox.data.get("event_id") not in upcoming:
                 continue
-        elif inbox.data.get("post_id") not in visible:
+        elif inbox.data.get("post_id") not in visible or (
+            item.source_kind == COMMENT_CREATED and item.source_id not in visible_comments
+        ):
             continue
         names = {
             "actor": inbox.actor.display_name if inbox.actor else "",

@@ -62,7 +62,10 @@ def notice_send(
     language (content.selectors.inbox.inbox_sentence); `data["text"]` is the fallback for a kind it
     does not know. With `email`, an email follows unless the member reads the inbox item first."""
     item = InboxItem.objects.create(recipient=recipient, kind=kind, actor=actor, url=url, data=data or {})
-    if email and recipient.is_active:
+    # a banned member still hears about the ban and their appeal (L18): email is all they have left
+    if email and (
+        recipient.is_active or (recipient.banned_at is not None and kind.startswith("moderation."))
+    ):
         Delivery.objects.create(
             source_kind=NOTICE,
             source_id=item.pk,

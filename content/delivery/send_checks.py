@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from content.delivery.digest import email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
+from content.delivery.notices import NOTICE
 from content.delivery.planner import NO_MARKETING_CONSENT, ONE_PROMOTION_A_WEEK, PROMOTIONAL_EVERY
 from content.delivery.reminders import REMINDER_1H
 from members.models import EmailMode, Member
@@ -85,7 +86,7 @@ def send_facts(deliveries: list[Delivery]) -> SendFacts:
 def cancel_reason(delivery: Delivery, facts: SendFacts) -> str:
     """Why this email must not go out at all (empty: it may)."""
     member = delivery.recipient
-    if not member.is_active:
+    if not member.is_active and not _for_banned_member(delivery):
         return "account inactive"
     # an address nobody confirmed may belong to someone else: never mail it (a mention can reach one)
     if (member.pk, member.email.lower()) not in facts.verified:
@@ -108,6 +109,20 @@ def cancel_reason(delivery: Delivery, facts: SendFacts) -> str:
         if any(c == Category.PROMOTIONAL and at >= week_ago for at, c in facts.sent[member.pk]):
             return ONE_PROMOTION_A_WEEK
     return ""
+
+
+# L18: a banned member cannot sign in, so the statement of reasons and the appeal's outcome must reach
+# them by email, the only way left
+BANNED_MEMBER_NOTICES = ("moderation.sanction", "moderation.appeal_decided")
+
+
+def _for_banned_member(delivery: Delivery) -> bool:
+    return (
+        delivery.recipient.banned_at is not None
+        and delivery.source_kind == NOTICE
+        and delivery.inbox_item is not None
+        and delivery.inbox_item.kind in BANNED_MEMBER_NOTICES
+    )
 
 
 def _over_transactional_ceiling(delivery: Delivery, facts: SendFacts) -> str:

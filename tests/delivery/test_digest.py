@@ -105,3 +105,26 @@ def test_a_category_stopped_by_one_click_is_left_out_of_the_digest_too(space, pu
     digests_compose()
     deliveries_dispatch()
     assert mail.outbox == []
+
+
+def test_a_reply_hidden_after_it_entered_the_digest_is_left_out(space, publish, author, clock):
+    from content.models import Comment
+    from content.services.comments import comment_create
+
+    replier = join(space, "all")
+    author.email_mode = "daily"
+    author.save(update_fields=["email_mode"])
+    post = publish(title="Ask me anything")
+    kept = comment_create(author=replier, post=post, body="A kind reply.")
+    hidden = comment_create(author=replier, post=post, body="A rude reply.")
+    for comment in (kept, hidden):
+        deliveries_plan(outbox_id=Outbox.objects.get(kind="comment.created", object_id=comment.pk).pk)
+    deliveries_dispatch()  # daily digest mode: both wait
+    Comment.objects.filter(pk=hidden.pk).update(status="hidden")
+
+    clock.move_to(EIGHT_LOCAL)
+    digests_compose()
+    deliveries_dispatch()
+
+    (digest,) = [m for m in mail.outbox if m.to == [author.email]]
+    assert digest.subject == "Your digest: 1 new item"

@@ -207,3 +207,26 @@ def test_a_ready_export_is_announced_in_the_inbox_and_by_email(
     (message,) = mail.outbox
     assert message.subject == "Your data export is ready"
     assert f"/privacy/export/{archive.pk}/" in message.body
+
+
+def test_a_banned_member_still_gets_the_statement_of_reasons_and_the_appeal_outcome_by_email(db):
+    from django.utils import timezone
+
+    member = MemberFactory(is_active=False, banned_at=timezone.now())
+    notice_send(recipient=member, kind="moderation.sanction", data={"text": "You were banned."})
+    notice_send(
+        recipient=member, kind="moderation.appeal_decided", data={"outcome": "rejected", "reason": "R."}
+    )
+    notice_send(recipient=member, kind="privacy.export_ready")  # anything else: inbox only
+    deliveries_dispatch()
+
+    assert sorted(m.subject for m in mail.outbox) == [
+        "A moderator restricted your account",
+        "Your appeal has been decided",
+    ]
+
+
+def test_an_inactive_member_who_is_not_banned_gets_no_moderation_email(db):
+    member = MemberFactory(is_active=False)
+    notice_send(recipient=member, kind="moderation.sanction", data={"text": "x"})
+    assert not Delivery.objects.filter(recipient=member).exists()

@@ -52,7 +52,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise _fail(name, value, "one of true/false, yes/no, on/off, 1/0")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     value = _raw(name)
     if value is None:
         return default
@@ -62,7 +62,18 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise _fail(name, value, "a whole number") from None
     if minimum is not None and number < minimum:
         raise _fail(name, value, f"a whole number of at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise _fail(name, value, f"a whole number of at most {maximum}")
     return number
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.strip().lower() not in choices:
+        raise _fail(name, value, "one of " + ", ".join(choices))
+    return value.strip().lower()
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

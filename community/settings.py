@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.env import (
     env_bool,
+    env_choice,
     env_database,
     env_email,
     env_int,
@@ -211,8 +212,10 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 UNVERIFIED_SIGNUP_KEEP_DAYS = env_int("UNVERIFIED_SIGNUP_KEEP_DAYS", 7, minimum=1)
-AGE_PROFILE = env_str("AGE_PROFILE", "cn")  # L5: "cn" (a guardian under 14) or "eu" (the EU age below)
-EU_DIGITAL_CONSENT_AGE = env_int("EU_DIGITAL_CONSENT_AGE", 16, minimum=13)  # 13-16 (GDPR 8)
+AGE_PROFILE = env_choice(
+    "AGE_PROFILE", "cn", ["cn", "eu"]
+)  # L5: "cn" (a guardian under 14) or "eu" (the EU age below)
+EU_DIGITAL_CONSENT_AGE = env_int("EU_DIGITAL_CONSENT_AGE", 16, minimum=13, maximum=16)  # 13-16 (GDPR 8)
 
 # --- Participation limits (LEGAL L21: newcomers are rate-limited) --------------------------------
 # Per trust level: posts and comments per window, and links allowed in one post.

@@ -77,3 +77,9 @@ class AccountSuspended(AccountRestricted):
 class PostingLimited(AccountRestricted):
     code = "posting_limited"
     default_message = _("Your account may not post or comment at the moment.")
+
+
+class ConsentRequired(NotAllowed):
+    """LEGAL L2: a required document (the terms) has a new version the member has not accepted."""
+
+    code = "consent_required"

@@ -8,7 +8,7 @@ the account. The birth date is only compared, never stored: Member.is_minor is a
 """
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core import signing
@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from members.models import GuardianConsent, Member
+from members.services import GUARDIAN_WAIT
 from privacy.consents import consent_grant
 from privacy.models import ConsentChannel, ConsentPurpose
 
 logger = logging.getLogger(__name__)
 
-GUARDIAN_LINK_MAX_AGE = timedelta(days=14)
+GUARDIAN_LINK_MAX_AGE = GUARDIAN_WAIT
 CN_AGE_OF_CONSENT = 14  # PIPL 28, 31: personal information of a child under 14 is sensitive
 EU_AGES = range(13, 17)  # GDPR 8(1): member states may set 13 to 16
 _SALT = "members.guardian"

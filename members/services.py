@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -7,11 +7,25 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone as django_timezone
 from django.utils.translation import get_supported_language_variant
 
 from members.avatars import avatar_prepare
 from members.exceptions import CannotBlockSelf, CannotMuteSelf
-from members.models import EMAIL_CAP_MAX, EMAIL_CAP_MIN, Block, EmailMode, Member, Mute, ProfileVisibility
+from members.models import (
+    EMAIL_CAP_MAX,
+    EMAIL_CAP_MIN,
+    Block,
+    EmailMode,
+    GuardianConsent,
+    Member,
+    Mute,
+    ProfileVisibility,
+)
+
+# how long a guardian's consent link works (members/guardian.py), and so how long a minor's unverified
+# account waits for the answer
+GUARDIAN_WAIT = timedelta(days=14)
 
 EMAIL_SWITCHES = (
     "email_replies",
@@ -160,9 +174,17 @@ def member_purge_unverified_signups(*, joined_before: datetime, batch_size: int 
     batches, each its own short transaction, so a large backlog never holds locks for long.
     """
     verified = EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)
+    # a minor's account waits for their guardian's answer as long as the guardian's link works (L5)
+    guardian_pending = GuardianConsent.objects.filter(
+        member_id=OuterRef("pk"),
+        confirmed_at__isnull=True,
+        refused_at__isnull=True,
+        requested_at__gte=django_timezone.now() - GUARDIAN_WAIT,
+    )
     stale = (
         Member.objects.filter(date_joined__lt=joined_before, is_staff=False, is_superuser=False)
         .exclude(Exists(verified))
+        .exclude(Exists(guardian_pending))
         .order_by("pk")
     )
     deleted = 0

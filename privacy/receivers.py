@@ -5,6 +5,7 @@ import logging
 from privacy.access_log import access_log_record, client_ip
 from privacy.deletion import deletion_banner_refresh
 from privacy.models import AccessLogKind
+from privacy.selectors import required_consents_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +30,7 @@ def on_sign_in(sender, request, user, **kwargs) -> None:
     except Exception:
         # A sign-in never fails for this; the banner asks again on the first page.
         logger.warning("could not refresh the deletion banner at sign-in", exc_info=True)
+    try:
+        required_consents_refresh(member=user)  # the re-consent banner's answer, so page one is free
+    except Exception:
+        logger.warning("could not refresh the re-consent banner at sign-in", exc_info=True)

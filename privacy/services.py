@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from privacy.consents import required_consents_forget_all
 from privacy.models import AccountClosure, PolicyVersion
 
 
@@ -20,6 +21,8 @@ def policy_version_publish(*, version: PolicyVersion, by) -> bool:
         )
     if updated:
         version.refresh_from_db(fields=["published_at", "published_by"])
+        # members' cached "nothing to accept" answers are stale now (L2): ask them on their next page
+        required_consents_forget_all()
     return bool(updated)
 
 

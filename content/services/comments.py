@@ -15,7 +15,7 @@ from content.search import search_index_touch
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import mentions_record
-from content.services.posts import _clean_text, _join_on_first_post, _render, check_required_consents
+from content.services.posts import _clean_text, _join_on_first_post, _render
 from members.models import Member
 from members.selectors import member_has_blocked
 
@@ -27,7 +27,7 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
         raise NotFound()
     if not can_participate(member=author, space=post.space):
         raise NotAllowed(_("Join this space to comment in it."))
-    check_required_consents(member=author)
+    limits.check_required_consents(member=author)
     if parent is not None:
         if parent.post_id != post.pk or parent.is_deleted:
             raise NotFound()
@@ -79,6 +79,7 @@ def _can_change(*, comment: Comment, by: Member) -> bool:
 def comment_edit(*, comment: Comment, by: Member, body: str) -> Comment:
     if comment.is_deleted or not _can_change(comment=comment, by=by):
         raise NotAllowed()
+    limits.check_standing(member=by, publishing=True)  # an edit publishes new words
     body = _clean_text(body, field=_("comment"), maximum=COMMENT_MAX)
     if body == comment.body:
         return comment

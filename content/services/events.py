@@ -18,13 +18,20 @@ from django.utils.translation import gettext_lazy as _
 
 from content.delivery.notices import notices_send
 from content.delivery.outbox import outbox_enqueue
-from content.exceptions import AccountRestricted, ContentError, NotAllowed, NotFound, RSVPClosed
+from content.exceptions import (
+    AccountRestricted,
+    ConsentRequired,
+    ContentError,
+    NotAllowed,
+    NotFound,
+    RSVPClosed,
+)
 from content.models import RSVP, CalendarToken, Event, InboxItem, RSVPStatus, Space
 from content.models.events import new_calendar_token
 from content.rendering import render_markdown
 from content.search import search_index_touch
 from content.selectors.visibility import can_participate, events_readable, is_space_moderator
-from content.services.limits import check_standing
+from content.services.limits import check_required_consents, check_standing
 from members.models import Member
 
 logger = logging.getLogger(__name__)
@@ -147,7 +154,8 @@ def event_create(
         raise NotAllowed()
     try:
         check_standing(member=organiser, publishing=True)
-    except AccountRestricted as restricted:
+        check_required_consents(member=organiser)
+    except (AccountRestricted, ConsentRequired) as restricted:
         raise OrganiserRestricted(restricted) from restricted
     if starts_at <= now():  # `timezone` is a parameter here
         raise EventStartsInPast()
@@ -298,6 +306,7 @@ def rsvp_set(*, event: Event, member: Member, going: bool) -> RSVP:
         raise NotAllowed()
     if going:  # a suspended member may still give their seat back
         check_standing(member=member, publishing=False)
+        check_required_consents(member=member)
     with transaction.atomic():
         # The lock serialises every RSVP of this event: counts read below cannot change under us.
         locked = Event.objects.select_for_update().get(pk=event.pk)

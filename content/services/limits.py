@@ -5,17 +5,25 @@ the member can try again."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.ratelimit import window_hit
-from content.exceptions import AccountSuspended, DuplicateContent, PostingLimited, PostingLimitReached
+from content.exceptions import (
+    AccountSuspended,
+    ConsentRequired,
+    DuplicateContent,
+    PostingLimited,
+    PostingLimitReached,
+)
 from content.models import Comment, Post, Space
 from content.rendering import count_links
 from members.models import Member
 from members.standing import member_posting_limited_until, member_suspended_until
+from privacy.selectors import required_consents_pending
 
 
 def _limits_for(member: Member) -> dict:
@@ -45,6 +53,16 @@ def check_standing(*, member: Member, publishing: bool) -> None:
             _("Your account may not post or comment until %(time)s; you can still read, react and RSVP.")
             % {"time": _when(until)},
             retry_at=until,
+        )
+
+
+def check_required_consents(*, member: Member) -> None:
+    """L2: reading stays possible; taking part waits until the member accepts the new version of the
+    terms. Answered from the cache and request.user (shared with the page's banner): usually no query."""
+    if required_consents_pending(member=member):
+        raise ConsentRequired(
+            _("The terms have changed. Please accept the new version at %(url)s before you post again.")
+            % {"url": reverse("privacy:accept")}
         )
 
 

@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,6 @@ from content.selectors.visibility import can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import link_mentions, mentions_record, resolve_mentions
 from members.models import Member
-from privacy.selectors import required_consents_pending
 
 
 def _clean_text(value: str, *, field: str, maximum: int) -> str:
@@ -46,22 +44,6 @@ def _render(*, author: Member, body: str) -> tuple[str, list[Member]]:
     return link_mentions(render_markdown(body), mentions), list(mentions.values())
 
 
-class ConsentRequired(NotAllowed):
-    """LEGAL L2: a required document (the terms) has a new version the member has not accepted."""
-
-    code = "consent_required"
-
-
-def check_required_consents(*, member: Member) -> None:
-    """Reading stays possible; writing waits until the member accepts the new version. One query per
-    request, shared with the page's banner through request.user."""
-    if required_consents_pending(member=member):
-        raise ConsentRequired(
-            _("The terms have changed. Please accept the new version at %(url)s before you post again.")
-            % {"url": reverse("privacy:accept")}
-        )
-
-
 def post_publish(
     *,
     author: Member,
@@ -77,7 +59,7 @@ def post_publish(
     body = _clean_text(body, field=_("body"), maximum=BODY_MAX)
     if not can_participate(member=author, space=space):
         raise NotAllowed(_("Join this space to post in it."))
-    check_required_consents(member=author)
+    limits.check_required_consents(member=author)
     moderates = is_space_moderator(member=author, space=space)
     if space.posting_policy == PostingPolicy.MODERATORS and not moderates:
         raise SpaceClosed()
@@ -139,6 +121,7 @@ def _can_change(*, post: Post, by: Member) -> bool:
 def post_edit(*, post: Post, by: Member, title: str, body: str) -> Post:
     if post.is_deleted or not _can_change(post=post, by=by):
         raise NotAllowed()
+    limits.check_standing(member=by, publishing=True)  # an edit publishes new words
     title = _clean_text(title, field=_("title"), maximum=TITLE_MAX)
     body = _clean_text(body, field=_("body"), maximum=BODY_MAX)
     if title == post.title and body == post.body:

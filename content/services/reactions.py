@@ -6,7 +6,7 @@ from django.db.models import F
 from content.exceptions import ContentError, NotAllowed
 from content.models import Comment, Post, Reaction, ReactionKind
 from content.selectors.visibility import can_participate
-from content.services.limits import check_standing
+from content.services.limits import check_required_consents, check_standing
 from members.models import Member
 
 
@@ -24,6 +24,7 @@ def reaction_toggle(
     if target.is_deleted or not can_participate(member=member, space=space):
         raise NotAllowed()
     check_standing(member=member, publishing=False)
+    check_required_consents(member=member)
     lookup = {"post": post} if post is not None else {"comment": comment}
     with transaction.atomic():
         existing = Reaction.objects.select_for_update().filter(member=member, **lookup).first()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from content.exceptions import ContentError, NotAllowed
+from content.exceptions import AccountRestricted, ContentError, NotAllowed
 from content.forms.posts import CommentForm, PostEditForm, PostForm
 from content.models import Comment, ContentStatus
 from content.selectors.posts import (
@@ -68,6 +68,8 @@ def post_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             post_edit(post=post, by=request.user, **form.cleaned_data)
+        except AccountRestricted as error:  # suspended or limited: say so beside the form, text kept
+            form.add_error(None, error.message)
         except NotAllowed as error:
             return render(request, "403.html", {"reason": error.message}, status=403)
         except ContentError as error:
@@ -120,10 +122,16 @@ def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("content:post_detail", pk=post.pk)
 
 
-def _reactions_partial(request: HttpRequest, target: object) -> HttpResponse:
+def _reactions_partial(request: HttpRequest, target: object, error: str = "") -> HttpResponse:
     """The reaction bar alone, for htmx to swap in place; `target` is already decorated afresh (the
-    counts come from decorate_*, not from the row, so the row need not be read again)."""
-    context = {"target": target, "react_url": request.path, "reaction_kinds": REACTION_CHOICES}
+    counts come from decorate_*, not from the row, so the row need not be read again). A refusal
+    (suspended, new terms to accept) is shown inside the bar."""
+    context = {
+        "target": target,
+        "react_url": request.path,
+        "reaction_kinds": REACTION_CHOICES,
+        "reaction_error": error,
+    }
     return render(request, "content/posts/_reactions.html", context)
 
 
@@ -132,14 +140,16 @@ def _reactions_partial(request: HttpRequest, target: object) -> HttpResponse:
 @not_found_as_404
 def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     post = post_get(viewer=request.user, pk=pk)
+    error = ""
     try:
         reaction_toggle(member=request.user, post=post, kind=request.POST.get("kind", ""))
-    except ContentError as error:
+    except ContentError as problem:
+        error = problem.message
         if not request.htmx:
-            messages.error(request, error.message)
+            messages.error(request, error)
     if request.htmx:
         decorate_posts([post], viewer=request.user)
-        return _reactions_partial(request, post)
+        return _reactions_partial(request, post, error)
     return redirect("content:post_detail", pk=post.pk)
 
 
@@ -182,6 +192,8 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             comment_edit(comment=comment, by=request.user, body=form.cleaned_data["body"])
+        except AccountRestricted as error:
+            form.add_error("body", error.message)
         except NotAllowed as error:
             return render(request, "403.html", {"reason": error.message}, status=403)
         except ContentError as error:
@@ -209,14 +221,16 @@ def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 @not_found_as_404
 def comment_react(request: HttpRequest, pk: int) -> HttpResponse:
     comment = comment_get(viewer=request.user, pk=pk)
+    error = ""
     try:
         reaction_toggle(member=request.user, comment=comment, kind=request.POST.get("kind", ""))
-    except ContentError as error:
+    except ContentError as problem:
+        error = problem.message
         if not request.htmx:
-            messages.error(request, error.message)
+            messages.error(request, error)
     if request.htmx:
         decorate_comments([comment], viewer=request.user)
-        return _reactions_partial(request, comment)
+        return _reactions_partial(request, comment, error)
     return redirect(f"{reverse('content:post_detail', args=[comment.post_id])}#comment-{comment.pk}")
 
 

@@ -11,6 +11,7 @@ SIGNUP = {
     "email": "new.member@example.org",
     "display_name": "新成员 Newcomer",
     "password1": "a-long-enough-passphrase",
+    "birth_date": "1990-05-17",
     "accept_terms": "on",
 }
 

@@ -38,6 +38,8 @@ TAGS = ["members"]
 class MemberSummarySerializer(serializers.ModelSerializer):
     """How a member appears beside their posts: what a post's byline already shows."""
 
+    # "Deleted member" for an account deleted since (LEGAL L9)
+    display_name = serializers.CharField(source="public_name", read_only=True)
     avatar_url = serializers.SerializerMethodField()
 
     class Meta:

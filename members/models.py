@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -154,6 +155,12 @@ class Member(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.email
+
+    @property
+    def public_name(self) -> str:
+        """The name other people see: "Deleted member" (in the reader's language) once the account
+        was deleted and its row emptied (LEGAL L9; privacy/deletion.py keeps the row as a tombstone)."""
+        return self.display_name or gettext("Deleted member")
 
     def get_full_name(self) -> str:
         return self.display_name

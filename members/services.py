@@ -22,6 +22,7 @@ from members.models import (
     Mute,
     ProfileVisibility,
 )
+from privacy.models import AccountClosure
 
 # how long a guardian's consent link works (members/guardian.py), and so how long a minor's unverified
 # account waits for the answer
@@ -185,6 +186,8 @@ def member_purge_unverified_signups(*, joined_before: datetime, batch_size: int 
         Member.objects.filter(date_joined__lt=joined_before, is_staff=False, is_superuser=False)
         .exclude(Exists(verified))
         .exclude(Exists(guardian_pending))
+        # a deleted account's emptied row stays as the author of what it wrote (privacy/deletion.py)
+        .exclude(pk__in=AccountClosure.objects.values("member_ref"))
         .order_by("pk")
     )
     deleted = 0

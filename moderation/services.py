@@ -238,7 +238,7 @@ def can_moderate_item(*, member: Member, item: ReviewItem) -> bool:
 
 
 def _holder_error(item: ReviewItem) -> ClaimedByOther:
-    name = item.claimed_by.display_name if item.claimed_by else "?"
+    name = item.claimed_by.public_name if item.claimed_by else "?"
     return ClaimedByOther(_("%(name)s is already handling this item.") % {"name": name})
 
 

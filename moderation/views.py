@@ -201,7 +201,7 @@ def item_sweep(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(
                         request,
                         _("%(count)d items removed and %(name)s banned. They have been told why.")
-                        % {"count": result.removed, "name": author.display_name},
+                        % {"count": result.removed, "name": author.public_name},
                     )
                 return redirect("moderation:queue")
         days_form = SweepDaysForm({"days": days})

@@ -171,7 +171,18 @@ class _ProcessBuffer:
 
 
 _process_buffer = _ProcessBuffer()
-atexit.register(lambda: _process_buffer.flush())
+
+
+def _flush_at_exit() -> None:
+    """The rows still waiting when the process ends. The database may be gone by then (a test run, a
+    shutdown): say so and end quietly rather than with a traceback."""
+    try:
+        _process_buffer.flush()
+    except Exception:
+        logger.warning("access log: %s rows could not be written at exit", len(_process_buffer.rows))
+
+
+atexit.register(_flush_at_exit)
 
 
 def access_log_record(

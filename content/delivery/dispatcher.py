@@ -179,7 +179,7 @@ def _content(delivery: Delivery) -> Content | None:
         post = Post.objects.select_related("space", "author").filter(pk=delivery.source_id).first()
         if post is None or post.status != ContentStatus.PUBLISHED or post.deleted_at is not None:
             return None
-        names = {"actor": post.author.display_name, "title": post.title, "space": post.space.name}
+        names = {"actor": post.author.public_name, "title": post.title, "space": post.space.name}
         if mention:
             subject = _("%(actor)s mentioned you in “%(title)s”") % names
         else:
@@ -202,7 +202,7 @@ def _content(delivery: Delivery) -> Content | None:
             or comment.post.deleted_at is not None
         ):
             return None
-        names = {"actor": comment.author.display_name, "title": comment.post.title}
+        names = {"actor": comment.author.public_name, "title": comment.post.title}
         if delivery.category == Category.REPLIES:
             subject = _("%(actor)s replied to you on “%(title)s”") % names
         else:
@@ -368,7 +368,7 @@ def _digest_content(delivery: Delivery) -> Content | None:
         ):
             continue
         names = {
-            "actor": inbox.actor.display_name if inbox.actor else "",
+            "actor": inbox.actor.public_name if inbox.actor else "",
             "title": inbox.data.get("title", ""),
             "space": inbox.data.get("space", ""),
         }

@@ -26,7 +26,7 @@ def inbox_unread(*, member: Member) -> QuerySet[InboxItem]:
 
 def inbox_sentence(item: InboxItem) -> str:
     """The item in the reader's language, from its stable kind and data."""
-    data = {**item.data, "actor": item.actor.display_name if item.actor else ""}
+    data = {**item.data, "actor": item.actor.public_name if item.actor else ""}
     sentences = {
         "event.promoted": _("A seat opened up: you are now going to “%(title)s”."),
         "event.reminder_24h": _("Reminder: “%(title)s” starts within a day."),

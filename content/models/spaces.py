@@ -30,6 +30,11 @@ class Space(models.Model):
         default=0,
         help_text=_("Minimum time between two posts of one member in this space; 0 turns it off."),
     )
+    requires_approval = models.BooleanField(
+        _("posts need a moderator's approval"),
+        default=False,
+        help_text=_("Every new post waits in the review queue until a moderator approves it (LEGAL L21)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -140,14 +140,38 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AppendOnlyError("Moderation actions cannot be deleted.")
 
 
+ACTION_PAST = {
+    ActionKind.APPROVE: "approved",
+    ActionKind.DISMISS: "dismissed",
+    ActionKind.HIDE: "hidden",
+    ActionKind.REMOVE: "removed",
+    ActionKind.WARN: "warned",
+    ActionKind.LIMIT: "limited",
+    ActionKind.SUSPEND: "suspended",
+    ActionKind.BAN: "banned",
+}
+
+
+def action_code(*, kind: str, action: str) -> str:
+    """The namespaced code of a decision: ("post", "remove") -> "moderation.post.removed"."""
+    return f"moderation.{kind}.{ACTION_PAST.get(action, action or 'recorded')}"
+
+
 class ModerationAction(models.Model):
     """Append-only audit log: rows are written once and never changed or deleted."""
 
     review_item = models.ForeignKey(
         ReviewItem, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
     )
-    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(_("action"), max_length=8, choices=ActionKind.choices)
+    # NULL for what the system did on its own (an IP notice's restore after the counter-notice period)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # blank for a record that is not a measure (a counter-notice filed, an escalation): `code` says what
+    action = models.CharField(_("action"), max_length=8, choices=ActionKind.choices, blank=True)
+    # the namespaced code of what happened ("moderation.post.removed", "moderation.ip_notice.restored");
+    # filled from kind and action when a caller gives none
+    code = models.CharField(_("code"), max_length=64, blank=True, db_index=True)
     kind = models.CharField(max_length=10, choices=TargetKind.choices)
     object_id = models.PositiveBigIntegerField()
     target_author = models.ForeignKey(
@@ -155,6 +179,10 @@ class ModerationAction(models.Model):
     )
     reason = models.TextField(_("reason"))
     rule = models.CharField(_("rule"), max_length=200)
+    # L18: the published community-rules version and the rule's number the decision cites (empty for
+    # decisions taken before rules were chosen from the document, whose `rule` is free text)
+    rule_version = models.CharField(_("rules version"), max_length=32, blank=True)
+    rule_number = models.PositiveSmallIntegerField(_("rule number"), null=True, blank=True)
     # the end of a posting limit or suspension (empty for everything else; a ban lasts until lifted)
     until = models.DateTimeField(_("until"), null=True, blank=True)
     # a removal that was part of a "remove all recent content and ban" sweep points to the ban: the
@@ -177,6 +205,8 @@ class ModerationAction(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise AppendOnlyError("Moderation actions cannot be changed.")
+        if not self.code:
+            self.code = action_code(kind=self.kind, action=self.action)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -213,3 +243,136 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on action {self.action_id} ({self.status})"
+
+
+# --- Complaints (L19), IP and trademark notices (L22) ------------------------------------------------
+
+
+class ComplaintTopic(models.TextChoices):
+    SERVICE = "service", _("The service")
+    MODERATOR = "moderator", _("A moderator or a moderation decision")
+    DATA = "data", _("My personal data")
+    OTHER = "other", _("Something else")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ANSWERED = "answered", _("answered")
+    CLOSED = "closed", _("closed")
+
+
+class Complaint(models.Model):
+    """L19: a member's complaint or feedback to the operators that is not about one post. It has a
+    reference number, a clock of 15 working days (restarted when the member writes again after an
+    answer) and a thread of messages."""
+
+    # "C-2026-000123": written right after the insert, from the year and the id (NULL for that moment)
+    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    topic = models.CharField(_("about"), max_length=10, choices=ComplaintTopic.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    due_at = models.DateTimeField(_("answer due"))
+    answered_at = models.DateTimeField(_("last answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(status="open"), name="complaint_desk_open"),
+            models.Index(fields=["author", "-created_at"], name="complaint_author"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"complaint {self.pk}"
+
+
+class ComplaintMessage(models.Model):
+    """One message of a complaint's thread: the member's first text, then replies either way."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_staff = models.BooleanField(default=False)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("complaint message")
+        verbose_name_plural = _("complaint messages")
+        indexes = [models.Index(fields=["complaint", "created_at"], name="complaint_thread")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on complaint {self.complaint_id}"
+
+
+class IpRight(models.TextChoices):
+    TRADEMARK = "trademark", _("Trademark")
+    COPYRIGHT = "copyright", _("Copyright")
+    OTHER = "other", _("Another right")
+
+
+class IpNoticeStatus(models.TextChoices):
+    HIDDEN = "hidden", _("content hidden")
+    COUNTERED = "countered", _("counter-notice filed")
+    ESCALATED = "escalated", _("taken further by the rights holder")
+    RESTORED = "restored", _("content restored")
+    CLOSED = "closed", _("closed by a moderator's decision")
+
+
+class IpNotice(models.Model):
+    """L22 (Civil Code 1195–1196): a rights holder's notice that a post, comment or event infringes
+    their right. The content is hidden at once and its author told; a counter-notice starts a 15-day
+    period after which the content is restored unless the rights holder took it further."""
+
+    holder_name = models.CharField(_("your name"), max_length=200)
+    holder_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    holder_email = models.EmailField(_("email"))
+    right = models.CharField(_("right"), max_length=10, choices=IpRight.choices)
+    evidence = models.TextField(_("registration or evidence"))
+    evidence_url = models.URLField(_("evidence link"), max_length=500)
+    content_url = models.CharField(_("content address"), max_length=500)
+    kind = models.CharField(max_length=10, choices=TargetKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    target_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.PROTECT, null=True, blank=True, related_name="ip_notices"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=IpNoticeStatus.choices, default=IpNoticeStatus.HIDDEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    counter_statement = models.TextField(_("counter-notice"), blank=True)
+    counter_evidence = models.TextField(_("counter-notice evidence"), blank=True)
+    countered_at = models.DateTimeField(null=True, blank=True)
+    restore_due_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_note = models.TextField(_("how the rights holder took it further"), blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("IP notice")
+        verbose_name_plural = _("IP notices")
+        indexes = [
+            models.Index(
+                fields=["restore_due_at"],
+                condition=models.Q(status="countered"),
+                name="ip_notice_restore_due",
+            ),
+            models.Index(fields=["kind", "object_id"], name="ip_notice_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"IP notice {self.pk} on {self.kind} {self.object_id} ({self.status})"

@@ -376,3 +376,105 @@ class IpNotice(models.Model):
 
     def __str__(self) -> str:
         return f"IP notice {self.pk} on {self.kind} {self.object_id} ({self.status})"
+
+
+# --- Automatic rules (LEGAL L20, L21): watched words, pre-moderation, flag threshold, duplicate waves --
+
+
+class WatchedWordAction(models.TextChoices):
+    BLOCK = "block", _("Block: refuse to publish")
+    HOLD = "hold", _("Require approval: hold for review")
+    FLAG = "flag", _("Flag: publish and open a review item")
+
+
+class WatchedWord(models.Model):
+    """A word or regular expression operators watch for in posts and comments (moderation/watched_words.py
+    says how it matches: Chinese words inside sentences, Latin words on word boundaries)."""
+
+    pattern = models.CharField(
+        _("word or pattern"),
+        max_length=200,
+        help_text=_(
+            "A plain word or phrase, any case and width: “spam” also finds “SPAM” and “ＳＰＡＭ”. "
+            "Chinese words are found inside sentences; other words only as whole words."
+        ),
+    )
+    is_regex = models.BooleanField(
+        _("regular expression"),
+        default=False,
+        help_text=_("Match the pattern as a Python regular expression, case-insensitive."),
+    )
+    action = models.CharField(_("action"), max_length=5, choices=WatchedWordAction.choices)
+    reason = models.CharField(
+        _("reason in the review queue"),
+        max_length=12,
+        choices=ReportReason.choices,
+        default=ReportReason.SPAM,
+        help_text=_("For “require approval” and “flag”: the reason (and response clock) of the review item."),
+    )
+    note = models.CharField(_("note for operators"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("watched word")
+        verbose_name_plural = _("watched words")
+        ordering = ["pattern"]
+        constraints = [
+            # a regular expression's case matters (\s is not \S); a plain word's does not
+            models.UniqueConstraint(
+                models.functions.Lower("pattern"),
+                condition=models.Q(is_regex=False),
+                name="watched_word_unique_word",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
+class RuleKind(models.TextChoices):
+    WATCHED_WORD = "watched_word", _("Watched word")
+    PREMODERATION = "premoderation", _("A new member's first posts")
+    SPACE_APPROVAL = "space_approval", _("The space requires approval")
+    FLAG_THRESHOLD = "flag_threshold", _("Reports from trusted members")
+    DUPLICATE_WAVE = "duplicate_wave", _("The same text from several new accounts")
+
+
+class RuleHit(models.Model):
+    """Why an automatic rule opened or joined a review item, for the moderators: the rule, and its facts
+    as JSON (the word and the text it found, the wave's posts...), put into words when shown."""
+
+    review_item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="rule_hits")
+    rule = models.CharField(_("rule"), max_length=16, choices=RuleKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("automatic rule hit")
+        verbose_name_plural = _("automatic rule hits")
+        indexes = [models.Index(fields=["review_item", "created_at"], name="rule_hit_item")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on review item {self.review_item_id}"
+
+
+class DuplicateWave(models.Model):
+    """One row per body fingerprint ever posted by several new accounts: the row is locked while a
+    copy is added, so a wave opens one review item however many copies arrive at once."""
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("duplicate wave")
+        verbose_name_plural = _("duplicate waves")
+
+    def __str__(self) -> str:
+        return f"wave {self.fingerprint[:12]}"

@@ -1,21 +1,27 @@
 """The response clock (LEGAL L19) and how serious each reason is.
 
-Settings may override with MODERATION_RESPONSE_HOURS ({reason: hours}), MODERATION_TRIAGE_HOURS,
-MODERATION_CLAIM_MINUTES and MODERATION_REPORTS_PER_DAY; they are read at call time, never at import.
+Illegal content and privacy violations run on hours; every other reason, and complaints, on 15
+working days counted by privacy's calendar (weekends and settings.PRIVACY_HOLIDAYS skipped), the one
+calendar the data-subject requests use too.
+
+Settings may override with MODERATION_RESPONSE_HOURS ({reason: hours}), MODERATION_RESPONSE_WORKING_DAYS,
+MODERATION_TRIAGE_HOURS, MODERATION_CLAIM_MINUTES and MODERATION_REPORTS_PER_DAY; they are read at call
+time, never at import.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from moderation.models import ReportReason
+from privacy.requests import working_days_after
 
-# 15 working days is about 21 calendar days; a working-day calendar (holidays) is not modelled yet.
 DEFAULT_RESPONSE_HOURS: dict[str, int] = {
     ReportReason.ILLEGAL: 2,
     ReportReason.PRIVACY: 24,
 }
-DEFAULT_OTHER_RESPONSE_HOURS = 21 * 24
+DEFAULT_RESPONSE_WORKING_DAYS = 15
 DEFAULT_TRIAGE_HOURS = 24
 DEFAULT_CLAIM_MINUTES = 30
 DEFAULT_REPORTS_PER_DAY = "20/day"
@@ -32,10 +38,30 @@ SEVERITY: dict[str, int] = {
 }
 
 
-def response_time(reason: str) -> timedelta:
+def response_working_days() -> int:
+    return getattr(settings, "MODERATION_RESPONSE_WORKING_DAYS", DEFAULT_RESPONSE_WORKING_DAYS)
+
+
+def response_due(*, reason: str, start: datetime) -> datetime:
+    """L19: when a decision on a report of `reason` made at `start` is due. Hour-based reasons (illegal
+    content, privacy violations, or any configured in MODERATION_RESPONSE_HOURS) count hours; the others
+    15 working days."""
     configured = getattr(settings, "MODERATION_RESPONSE_HOURS", None) or {}
-    hours = configured.get(reason, DEFAULT_RESPONSE_HOURS.get(reason, DEFAULT_OTHER_RESPONSE_HOURS))
-    return timedelta(hours=hours)
+    hours = configured.get(reason, DEFAULT_RESPONSE_HOURS.get(reason))
+    if hours is not None:
+        return start + timedelta(hours=hours)
+    return working_days_after(start=start, days=response_working_days())
+
+
+def response_time(reason: str) -> timedelta:
+    """How long from now a decision on `reason` may take (working days make it depend on today)."""
+    now = timezone.now()
+    return response_due(reason=reason, start=now) - now
+
+
+def complaint_due(*, start: datetime) -> datetime:
+    """L19: a complaint is answered within 15 working days."""
+    return working_days_after(start=start, days=response_working_days())
 
 
 def triage_time() -> timedelta:

@@ -75,3 +75,139 @@ def register() -> None:
         purpose=PURPOSE,
         erase=erase_moderation,
     )
+    register_complaints_and_notices()
+
+
+# --- Complaints (L19) and IP notices (L22) ---------------------------------------------------------
+
+COMPLAINT_COLUMNS = ("reference", "topic", "subject", "status", "created_at", "due_at", "closed_at")
+COMPLAINT_MESSAGE_COLUMNS = ("complaint__reference", "from_staff", "body", "created_at")
+IP_NOTICE_COLUMNS = (
+    "kind",
+    "object_id",
+    "right",
+    "holder_name",
+    "holder_organisation",
+    "evidence",
+    "evidence_url",
+    "status",
+    "created_at",
+    "counter_statement",
+    "counter_evidence",
+    "countered_at",
+    "settled_at",
+)
+
+
+def export_complaints_and_notices(*, member_id: int):
+    """LEGAL L7: the member's complaints with the whole thread (staff replies unnamed), and the IP
+    notices about their content with their counter-notices. The rights holder's email is left out: the
+    author was never given it (L24)."""
+    from moderation.models import Complaint, ComplaintMessage, IpNotice
+
+    def complaints():
+        rows = Complaint.objects.filter(author_id=member_id).order_by("pk").values(*COMPLAINT_COLUMNS)
+        yield from rows.iterator(chunk_size=500)
+
+    def messages():
+        rows = ComplaintMessage.objects.filter(complaint__author_id=member_id).order_by("complaint_id", "pk")
+        yield from rows.values(*COMPLAINT_MESSAGE_COLUMNS).iterator(chunk_size=500)
+
+    def notices():
+        rows = IpNotice.objects.filter(target_author_id=member_id).order_by("pk").values(*IP_NOTICE_COLUMNS)
+        yield from rows.iterator(chunk_size=500)
+
+    yield ExportSection("complaints", complaints, COMPLAINT_COLUMNS, _("Your complaints and feedback"))
+    yield ExportSection(
+        "complaint_messages", messages, COMPLAINT_MESSAGE_COLUMNS, _("Messages about your complaints")
+    )
+    yield ExportSection(
+        "ip_notices", notices, IP_NOTICE_COLUMNS, _("Intellectual property notices about your content")
+    )
+
+
+def erase_complaints_and_notices(*, member_id: int) -> int:
+    """LEGAL L9: what the member wrote goes (their complaints' subjects and messages, their
+    counter-notices); the cases stay for their keep-period, because they prove what was answered and
+    decided. Idempotent."""
+    from moderation.models import Complaint, ComplaintMessage, IpNotice
+
+    affected = Complaint.objects.filter(author_id=member_id).exclude(subject="").update(subject="")
+    affected += (
+        ComplaintMessage.objects.filter(author_id=member_id, from_staff=False)
+        .exclude(body="")
+        .update(body="")
+    )
+    affected += (
+        IpNotice.objects.filter(target_author_id=member_id)
+        .exclude(counter_statement="", counter_evidence="")
+        .update(counter_statement="", counter_evidence="")
+    )
+    return affected
+
+
+def _expired_complaints(cutoff):
+    """Closed complaints whose last word is older than the keep-period (their messages go with them)."""
+    from moderation.models import Complaint, ComplaintStatus
+
+    return Complaint.objects.filter(status=ComplaintStatus.CLOSED, closed_at__lt=cutoff)
+
+
+def _expired_ip_notices(cutoff):
+    """Settled notices (restored, escalated, closed) a keep-period after they settled; the rights
+    holder has no account, so this is how their name and email go. Only the notice goes: the action
+    log keeps its ids and codes."""
+    from moderation.models import IpNotice, IpNoticeStatus
+
+    settled = [IpNoticeStatus.RESTORED, IpNoticeStatus.CLOSED, IpNoticeStatus.ESCALATED]
+    return IpNotice.objects.filter(status__in=settled, settled_at__lt=cutoff)
+
+
+COMPLAINTS_PURPOSE = _(
+    "Answering complaints and intellectual property notices, and proving how they were handled"
+)
+
+
+def register_complaints_and_notices() -> None:
+    from privacy.registry import register_retention_handler
+
+    for model, fields in [
+        ("Complaint", ["author", "subject", "created_at", "closed_by"]),
+        ("ComplaintMessage", ["author", "body", "created_at"]),
+        (
+            "IpNotice",
+            [
+                "holder_name",
+                "holder_organisation",
+                "holder_email",
+                "evidence",
+                "evidence_url",
+                "target_author",
+                "counter_statement",
+                "counter_evidence",
+                "escalation_note",
+                "created_at",
+            ],
+        ),
+    ]:
+        register_personal_data(
+            app_label="moderation",
+            model=model,
+            fields=fields,
+            category="moderation_records",
+            purpose=COMPLAINTS_PURPOSE,
+            export=export_complaints_and_notices,
+            erase=erase_complaints_and_notices,
+        )
+    register_retention_handler(
+        category="moderation_records",
+        name="moderation.complaints",
+        expired=_expired_complaints,
+        member_field="author",
+    )
+    register_retention_handler(
+        category="moderation_records",
+        name="moderation.ip_notices",
+        expired=_expired_ip_notices,
+        member_field="target_author",
+    )

@@ -24,6 +24,7 @@ from content.services.moderation import content_set_status
 from members.models import Member
 from members.selectors import member_is_moderator
 from moderation import clock
+from moderation.community_rules import rule_for_reader, rule_resolve
 from moderation.exceptions import (
     ActionNotPossible,
     AlreadyDecided,
@@ -128,14 +129,14 @@ def review_item_open(*, kind: str, object_id: int, target: Target, reason: str, 
                     reason=reason,
                     created_at=now,
                     triage_due_at=now + clock.triage_time(),
-                    due_at=now + clock.response_time(reason),
+                    due_at=clock.response_due(reason=reason, start=now),
                     **_snapshot(kind=kind, target=target),
                 )
         except IntegrityError:  # another report on the same target created it a moment ago
             item = open_items.get()
     if clock.more_serious(reason, item.reason) != item.reason:
         item.reason = reason
-        item.due_at = min(item.due_at, now + clock.response_time(reason))
+        item.due_at = min(item.due_at, clock.response_due(reason=reason, start=now))
         item.save(update_fields=["reason", "due_at"])
     return item
 
@@ -316,6 +317,7 @@ def review_item_decide(
     if action not in ActionKind.values:
         raise ActionNotPossible()
     reason, rule = clean_reason_and_rule(reason=reason, rule=rule)
+    citation = rule_resolve(rule)  # L18: a rule of the current community-rules version, or legacy text
     if item.kind == TargetKind.MEMBER and action in CONTENT_STATUS_FOR:
         raise ActionNotPossible(
             _("A profile cannot be hidden or removed; warn, limit, suspend or ban the member instead.")
@@ -338,7 +340,9 @@ def review_item_decide(
             object_id=item.object_id,
             target_author_id=item.snapshot_author_id,
             reason=reason,
-            rule=rule,
+            rule=citation.text,
+            rule_version=citation.version,
+            rule_number=citation.number,
             until=until,
         )
         if target is not None and item.kind != TargetKind.MEMBER:
@@ -400,16 +404,26 @@ def _notify(*, item: ReviewItem, action: ModerationAction, outcome: str, reports
     outcome_notices(reports=reports, outcome=outcome, data=data)
 
 
+def cited_rule(*, action: ModerationAction, reader: Member) -> str:
+    """The rule an action cites, in the reader's language when it is a numbered rule of a version."""
+    return rule_for_reader(
+        rule=action.rule, version=action.rule_version, number=action.rule_number, language=reader.language
+    )
+
+
 def sanction_notice(*, author: Member, action: ModerationAction, data: dict, text: str | None = None) -> None:
     """The statement of reasons (L18): what was decided, the reason and the rule, and how to appeal."""
-    details = {"action": action.action, "action_id": action.pk, "reason": action.reason, "rule": action.rule}
+    rule = cited_rule(action=action, reader=author)
+    details = {"action": action.action, "action_id": action.pk, "reason": action.reason, "rule": rule}
+    if action.rule_version:
+        details["rule_version"], details["rule_number"] = action.rule_version, action.rule_number
     if action.action in SANCTIONS:
         with in_members_words(author):
             text = text or sanction_text(
                 action=action.action,
                 until=action.until,
                 reason=action.reason,
-                rule=action.rule,
+                rule=rule,
                 contact=settings.CONTACT_EMAIL,
             )
         details["until"] = action.until.isoformat() if action.until else None
@@ -427,14 +441,14 @@ def sanction_notice(*, author: Member, action: ModerationAction, data: dict, tex
             "kind": TargetKind(action.kind).label,
             "action": ActionKind(action.action).label,
             "reason": action.reason,
-            "rule": action.rule,
+            "rule": rule,
         }
     _notice(
         recipient=author,
         kind="moderation.notice",
         # L18: the notice leads to the page where the decision can be appealed.
         url=reverse("moderation:decisions"),
-        data={**data, "action": action.action, "reason": action.reason, "rule": action.rule},
+        data={**data, **details},
         text=text,
     )
 
@@ -539,6 +553,9 @@ def appeal_decide(*, appeal: Appeal, by: Member, uphold: bool, reason: str) -> b
                 target_author_id=action.target_author_id,
                 reason=f"appeal upheld: {reason}",
                 rule=action.rule,
+                rule_version=action.rule_version,
+                rule_number=action.rule_number,
+                code="moderation.appeal.upheld",
             )
         appellant = Member.objects.get(pk=appeal.appellant_id)  # a lifted ban opened the account again
         with translation.override(appellant.language):

@@ -23,6 +23,7 @@ from content.models import Comment, ContentStatus, Event, Post
 from content.services.moderation import content_set_status
 from members import standing
 from members.models import Member
+from moderation.community_rules import rule_resolve
 from moderation.exceptions import NotAllowed
 from moderation.models import (
     ActionKind,
@@ -31,11 +32,13 @@ from moderation.models import (
     ReviewItem,
     ReviewStatus,
     TargetKind,
+    action_code,
 )
 from moderation.sanctions import can_sanction, days_check, in_members_words, sanction_check, when
 from moderation.selectors import SWEEP_DAYS_MAX, SweepPlan, sweep_plan
 from moderation.services import (
     can_moderate_item,
+    cited_rule,
     clean_reason_and_rule,
     outcome_notices,
     reports_settle,
@@ -68,6 +71,8 @@ def review_item_sweep(
     author = sweep_check(item=item, by=by)
     days = days_check(days, maximum=SWEEP_DAYS_MAX)
     reason, rule = clean_reason_and_rule(reason=reason, rule=rule)
+    citation = rule_resolve(rule)
+    cited = {"rule": citation.text, "rule_version": citation.version, "rule_number": citation.number}
     now = timezone.now()
     with transaction.atomic():
         if not review_item_take(item=item, by=by, decision=ActionKind.BAN, now=now):
@@ -81,7 +86,7 @@ def review_item_sweep(
             object_id=author.pk,
             target_author=author,
             reason=reason,
-            rule=rule,
+            **cited,
         )
         removed = _remove(plan=plan, by=by)
         others = _close_items_about(removed=removed, item=item, by=by, now=now)
@@ -96,8 +101,9 @@ def review_item_sweep(
                 object_id=object_id,
                 target_author=author,
                 reason=reason,
-                rule=rule,
+                **cited,
                 sweep=ban,
+                code=action_code(kind=kind, action=ActionKind.REMOVE),  # bulk_create skips save()
             )
             for kind, object_id in removed
         )
@@ -169,7 +175,7 @@ def _sweep_text(author: Member, ban: ModerationAction, plan: SweepPlan, removed:
             "count": len(removed),
             "since": when(plan.since),
             "reason": ban.reason,
-            "rule": ban.rule,
+            "rule": cited_rule(action=ban, reader=author),
             "contact": settings.CONTACT_EMAIL,
         }
 

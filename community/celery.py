@@ -55,6 +55,12 @@ app.conf.update(
         },
         # every quarter hour: each member's digest goes out during their local digest hour
         "content.compose_digests": {"task": "content.compose_digests", "schedule": crontab(minute="*/15")},
+        # L22: content hidden by an IP notice comes back 15 days after the counter-notice unless the
+        # rights holder took it further (daily; the job settles every notice that is due)
+        "moderation.ip_notices_restore": {
+            "task": "moderation.ip_notices_restore",
+            "schedule": crontab(minute=17, hour=5),
+        },
     },
 )
 app.autodiscover_tasks()

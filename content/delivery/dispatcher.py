@@ -9,38 +9,26 @@ from the delivery id, so a resend after a crash is recognisable.
 import logging
 import smtplib
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from limits import RateLimitItem, parse
 
 from community.ratelimit import bucket_take
-from content.delivery.digest import DIGEST, email_type_wanted
-from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
-from content.delivery.notices import NOTICE
+from content.delivery.messages import Content, message_content, message_id_for
+from content.delivery.models import Category, Channel, Delivery, DeliveryStatus
 from content.delivery.planner import (
     COMMENT_CREATED,
-    EVENT_PROMOTED,
     POST_PUBLISHED,
 )
-from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
+from content.delivery.reminders import REMINDER_KINDS
 from content.delivery.send_checks import SendFacts, cancel_reason, member_zone, over_budget, send_facts
 from content.delivery.unsubscribe import unsubscribe_url
-from content.models import RSVP, Comment, ContentStatus, Event, Post, RSVPStatus
-from content.selectors.inbox import inbox_sentence
-from privacy.consents import consent_is_granted
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +47,6 @@ class Outcome:
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
-
-
-def message_id_for(delivery_id: int) -> str:
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<delivery-{delivery_id}@{domain}>"
 
 
 CLAIM_LOCK = 0x64656C76  # "delv": serialises claims (short), so budgets hold across workers
@@ -159,242 +142,12 @@ def _take_token() -> datetime | None:
         time.sleep(min(max(wait, 0.005), 1.0))
 
 
-@dataclass
-class Content:
-    subject: str
-    headline: str
-    title: str
-    excerpt: str
-    url: str
-    when: datetime | None
-    items: list[tuple[str, str]] = field(default_factory=list)  # (sentence, absolute url) in a digest
-
-
-def _content(delivery: Delivery) -> Content | None:
-    """The message's words, or None when the thing it announces is gone (deleted, hidden, left)."""
-    mention = delivery.category == Category.MENTIONS or (
-        delivery.inbox_item is not None and delivery.inbox_item.kind == "post.mention"
-    )
-    if delivery.source_kind == POST_PUBLISHED:
-        post = Post.objects.select_related("space", "author").filter(pk=delivery.source_id).first()
-        if post is None or post.status != ContentStatus.PUBLISHED or post.deleted_at is not None:
-            return None
-        names = {"actor": post.author.public_name, "title": post.title, "space": post.space.name}
-        if mention:
-            subject = _("%(actor)s mentioned you in “%(title)s”") % names
-        else:
-            subject = _("New in %(space)s: %(title)s") % names
-        return Content(
-            subject=subject,
-            headline=subject,
-            title=post.title,
-            excerpt=Truncator(strip_tags(post.body_html)).chars(400),
-            url=reverse("content:post_detail", args=[post.pk]),
-            when=post.created_at,
-        )
-    if delivery.source_kind == COMMENT_CREATED:
-        comment = Comment.objects.select_related("post", "author").filter(pk=delivery.source_id).first()
-        if (
-            comment is None
-            or comment.status != ContentStatus.PUBLISHED
-            or comment.deleted_at is not None
-            or comment.post.status != ContentStatus.PUBLISHED
-            or comment.post.deleted_at is not None
-        ):
-            return None
-        names = {"actor": comment.author.public_name, "title": comment.post.title}
-        if delivery.category == Category.REPLIES:
-            subject = _("%(actor)s replied to you on “%(title)s”") % names
-        else:
-            subject = _("%(actor)s mentioned you in a comment on “%(title)s”") % names
-        return Content(
-            subject=subject,
-            headline=subject,
-            title=comment.post.title,
-            excerpt=Truncator(strip_tags(comment.body_html)).chars(400),
-            url=reverse("content:post_detail", args=[comment.post_id]) + f"#c{comment.pk}",
-            when=comment.created_at,
-        )
-    if delivery.source_kind == DIGEST:
-        return _digest_content(delivery)
-    if delivery.source_kind == NOTICE:
-        return _notice_content(delivery)
-    if delivery.source_kind in REMINDER_KINDS:
-        return _reminder_content(delivery)
-    if delivery.source_kind == EVENT_PROMOTED:
-        rsvp = RSVP.objects.select_related("event").filter(pk=delivery.source_id).first()
-        if rsvp is None or rsvp.status != RSVPStatus.GOING or rsvp.event.deleted_at is not None:
-            return None
-        event = rsvp.event
-        subject = _("A seat opened up: you are going to “%(title)s”") % {"title": event.title}
-        return Content(
-            subject=subject,
-            headline=subject,
-            title=event.title,
-            excerpt="",
-            url=reverse("content:event_detail", args=[event.pk]),
-            when=event.starts_at,
-        )
-    return None
-
-
-def _upcoming_event(event_id: int | None) -> Event | None:
-    """The event if it is still ahead and shown: a reminder for anything else is noise."""
-    return Event.objects.filter(
-        pk=event_id,
-        status=ContentStatus.PUBLISHED,
-        deleted_at__isnull=True,
-        starts_at__gt=timezone.now(),
-    ).first()
-
-
-def _reminder_content(delivery: Delivery) -> Content | None:
-    event = _upcoming_event(delivery.source_id)
-    if event is None:
-        return None
-    if delivery.source_kind == REMINDER_1H:
-        subject = _("In one hour: “%(title)s”") % {"title": event.title}
-    else:
-        subject = _("Tomorrow: “%(title)s”") % {"title": event.title}
-    place = event.location or event.online_url
-    return Content(
-        subject=subject,
-        headline=subject,
-        title=event.title,
-        excerpt=place,
-        url=reverse("content:event_detail", args=[event.pk]),
-        when=event.starts_at,
-    )
-
-
-def _notice_subject(kind: str) -> str:
-    subjects = {
-        "moderation.notice": _("A moderator acted on your content"),
-        "moderation.sanction": _("A moderator restricted your account"),
-        "moderation.appeal_decided": _("Your appeal has been decided"),
-        "report.received": _("We received your report"),
-        "report.outcome": _("The outcome of your report"),
-        "privacy.export_ready": _("Your data export is ready"),
-        "event.changed": _("An event you are going to has changed"),
-        "event.cancelled": _("An event you are going to was cancelled"),
-    }
-    return subjects.get(kind) or _("A message from %(community)s") % {"community": settings.COMMUNITY_NAME}
-
-
-def _notice_content(delivery: Delivery) -> Content | None:
-    item = delivery.inbox_item
-    if item is None:  # the inbox item was deleted (the member cleared it, or the account is going)
-        return None
-    starts_at = item.data.get("starts_at")  # an event's (new) time, shown in the member's timezone
-    return Content(
-        subject=_notice_subject(item.kind),
-        headline=inbox_sentence(item),
-        title=item.data.get("title", ""),
-        excerpt=item.data.get("location", ""),
-        url=item.url or reverse("content:inbox"),
-        when=datetime.fromisoformat(starts_at) if starts_at else None,
-    )
-
-
-def _item_sentence(kind: str, names: dict) -> str:
-    if kind == REMINDER_1H:
-        return _("“%(title)s” starts in an hour.") % names
-    if kind == REMINDER_24H:
-        return _("“%(title)s” starts within a day.") % names
-    if kind == "post.mention":
-        return _("%(actor)s mentioned you in “%(title)s”.") % names
-    if kind == "comment.reply":
-        return _("%(actor)s replied to you on “%(title)s”.") % names
-    return _("%(actor)s posted “%(title)s” in %(space)s.") % names
-
-
-def _digest_content(delivery: Delivery) -> Content | None:
-    """The digest's items still worth sending: unread, still visible, promotional only with consent."""
-    items = [
-        item
-        for item in Delivery.objects.filter(digest_id=delivery.pk)
-        .exclude(status=DeliveryStatus.CANCELLED)  # e.g. removed by a moderator since (L20)
-        .select_related("inbox_item__actor")
-        .order_by("id")
-        if item.inbox_item is not None and item.inbox_item.read_at is None
-    ]
-    post_ids = {item.inbox_item.data.get("post_id") for item in items}
-    visible = set(
-        Post.objects.filter(
-            pk__in=[pk for pk in post_ids if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    comment_ids = {item.source_id for item in items if item.source_kind == COMMENT_CREATED}
-    visible_comments = set(
-        Comment.objects.filter(
-            pk__in=comment_ids, status=ContentStatus.PUBLISHED, deleted_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    # a reminder rolled into the digest is worth sending only while its event is still ahead
-    event_ids = {item.inbox_item.data.get("event_id") for item in items if item.source_kind in REMINDER_KINDS}
-    upcoming = set(
-        Event.objects.filter(
-            pk__in=[pk for pk in event_ids if pk],
-            status=ContentStatus.PUBLISHED,
-            deleted_at__isnull=True,
-            starts_at__gt=timezone.now(),
-        ).values_list("pk", flat=True)
-    )
-    # L4/L15: marketing consent asked again now, so a withdrawal after planning still counts
-    if any(item.category == Category.PROMOTIONAL for item in items) and not consent_is_granted(
-        delivery.recipient, "marketing"
-    ):
-        items = [item for item in items if item.category != Category.PROMOTIONAL]
-    # a category stopped by one click stays stopped inside the digest too
-    stopped = set(
-        EmailOptOut.objects.filter(member_id=delivery.recipient_id).values_list("category", flat=True)
-    )
-    items = [item for item in items if item.category not in stopped]
-    # a type the member switched off is left out too (it was cancelled for email, not postponed)
-    member = delivery.recipient
-    items = [
-        item
-        for item in items
-        if email_type_wanted(member=member, category=item.category, source_kind=item.source_kind)
-    ]
-    lines = []
-    for item in items:
-        inbox = item.inbox_item
-        if item.source_kind in REMINDER_KINDS:
-            if inbox.data.get("event_id") not in upcoming:
-                continue
-        elif inbox.data.get("post_id") not in visible or (
-            item.source_kind == COMMENT_CREATED and item.source_id not in visible_comments
-        ):
-            continue
-        names = {
-            "actor": inbox.actor.public_name if inbox.actor else "",
-            "title": inbox.data.get("title", ""),
-            "space": inbox.data.get("space", ""),
-        }
-        lines.append((_item_sentence(inbox.kind, names), settings.SITE_URL + inbox.url))
-    if not lines:
-        return None
-    subject = ngettext("Your digest: %(count)s new item", "Your digest: %(count)s new items", len(lines)) % {
-        "count": len(lines)
-    }
-    return Content(
-        subject=subject,
-        headline=subject,
-        title="",
-        excerpt="",
-        url=reverse("content:inbox"),
-        when=None,
-        items=lines,
-    )
-
-
 def delivery_message(delivery: Delivery, run: "DispatchRun | None" = None) -> EmailMultiAlternatives | None:
     """The email in the recipient's language, times in their timezone, with a stable Message-ID and
     (for all but transactional mail) a one-click unsubscribe link and the RFC 8058 headers (L14)."""
     member = delivery.recipient
     with translation.override(member.language), timezone.override(member_zone(member)):
-        content = run.content(delivery) if run is not None else _content(delivery)
+        content = run.content(delivery) if run is not None else message_content(delivery)
         if content is None:
             return None
         transactional = delivery.category == Category.TRANSACTIONAL
@@ -468,7 +221,7 @@ class DispatchRun:
 
     def content(self, delivery: Delivery) -> Content | None:
         if delivery.source_kind not in SHARED_CONTENT:
-            return _content(delivery)
+            return message_content(delivery)
         inbox_kind = delivery.inbox_item.kind if delivery.inbox_item_id and delivery.inbox_item else ""
         key = (
             delivery.source_kind,
@@ -478,7 +231,7 @@ class DispatchRun:
             translation.get_language(),
         )
         if key not in self._content:
-            self._content[key] = _content(delivery)
+            self._content[key] = message_content(delivery)
         return self._content[key]
 
     def close(self) -> None:

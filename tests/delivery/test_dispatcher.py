@@ -6,7 +6,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from content.delivery.dispatcher import deliveries_claim, deliveries_dispatch, message_id_for
+from content.delivery.dispatcher import deliveries_claim, deliveries_dispatch
+from content.delivery.messages import message_id_for
 from content.delivery.models import Delivery, EmailOptOut, Outbox
 from content.delivery.planner import deliveries_plan
 from content.models import InboxItem, PostKind

@@ -226,6 +226,10 @@ POSTING_LIMITS = {
     3: {"posts": "100/day", "comments": "500/day", "links_per_post": 50},
 }
 DUPLICATE_WINDOW_HOURS = 24
+# moderation's automatic rules (moderation/rules.py): a trust-level-0 member's first posts wait for a
+# moderator (L21), and this many reports from members of trust level 2+ hide the content until reviewed
+MODERATION_PREMODERATE_FIRST_POSTS = env_int("MODERATION_PREMODERATE_FIRST_POSTS", 2, minimum=0)
+MODERATION_FLAG_THRESHOLD = env_int("MODERATION_FLAG_THRESHOLD", 3, minimum=1)
 
 # --- Delivery (content/delivery): the global send rate and each member's default budget -----------
 DELIVERY_RATE = env_str("DELIVERY_RATE", "20/second")  # the mail provider's limit, across all workers

@@ -1,6 +1,11 @@
-from django.contrib import admin
+import re
 
-from moderation.models import Appeal, ModerationAction, Report, ReviewItem
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from moderation.models import Appeal, ModerationAction, Report, ReviewItem, RuleHit, WatchedWord
+from moderation.watched_words import normalise, word_regex
 
 
 class ReportInline(admin.TabularInline):
@@ -67,3 +72,82 @@ class AppealAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- Automatic rules (LEGAL L20, L21) -----------------------------------------------------------------
+
+
+class WatchedWordForm(forms.ModelForm):
+    class Meta:
+        model = WatchedWord
+        fields = ["pattern", "is_regex", "action", "reason", "note", "is_active"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        pattern = (cleaned.get("pattern") or "").strip()
+        if not pattern:
+            return cleaned
+        cleaned["pattern"] = pattern
+        is_regex = cleaned.get("is_regex", False)
+        try:
+            compiled = re.compile(word_regex(pattern=pattern, is_regex=is_regex), re.IGNORECASE)
+        except re.error as error:
+            self.add_error(
+                "pattern",
+                _("This is not a valid regular expression: %(error)s.") % {"error": error},
+            )
+            return cleaned
+        except ValueError:
+            self.add_error("pattern", _("Please write a word."))
+            return cleaned
+        if compiled.search("") is not None:
+            self.add_error(
+                "pattern",
+                _("This pattern matches empty text, so it would catch every post. Make it stricter."),
+            )
+            return cleaned
+        if not is_regex:
+            # "ＳＰＡＭ" and "spam" are one word: refuse the second with a sentence, not an error page
+            same = normalise(" ".join(pattern.split()))
+            others = WatchedWord.objects.filter(is_regex=False).exclude(pk=self.instance.pk)
+            if any(
+                normalise(" ".join(other.split())) == same
+                for other in others.values_list("pattern", flat=True)
+            ):
+                self.add_error("pattern", _("This word is already watched."))
+        return cleaned
+
+
+@admin.register(WatchedWord)
+class WatchedWordAdmin(admin.ModelAdmin):
+    """Operators manage the words here; every process picks a change up at once
+    (moderation/watched_words.py)."""
+
+    form = WatchedWordForm
+    list_display = ["pattern", "is_regex", "action", "reason", "is_active", "created_by", "created_at"]
+    list_filter = ["action", "is_regex", "is_active", "reason"]
+    list_editable = ["is_active"]
+    search_fields = ["pattern", "note"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj: WatchedWord, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class RuleHitInline(admin.TabularInline):
+    """Why an automatic rule opened or joined the item (read-only)."""
+
+    model = RuleHit
+    extra = 0
+    can_delete = False
+    readonly_fields = ["rule", "data", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+ReviewItemAdmin.inlines = [*ReviewItemAdmin.inlines, RuleHitInline]

@@ -211,6 +211,9 @@ def report_file(*, reporter: Member, kind: str, object_id: int, reason: str, det
                 details=details,
             )
             review_item_reprioritise(item=item)
+            from moderation.rules import flag_threshold_apply  # rules imports this module
+
+            flag_threshold_apply(item=item, target=target, reporter=reporter, now=now)
             with translation.override(reporter.language):
                 text = _(
                     "Thank you: we received your report (%(reason)s) and will tell you what we decide."
@@ -507,12 +510,22 @@ def appeal_file(*, action: ModerationAction, appellant: Member, statement: str) 
 
 
 def can_decide_appeal(*, member: Member, appeal: Appeal) -> bool:
-    """L18 impartiality: a site moderator who did not take the original action; operators always."""
+    """L18 impartiality: a moderator who did not take the original action — a site moderator, or a
+    moderator of the space the content is in (not for account sanctions, which reach the whole site);
+    operators always."""
     if not member.is_authenticated:
         return False
     if member.is_superuser:
         return True
-    return member_is_moderator(member=member) and appeal.action.moderator_id != member.pk
+    action = appeal.action
+    if action.moderator_id == member.pk:
+        return False
+    if member_is_moderator(member=member):
+        return True
+    if action.action in SANCTIONS or action.review_item_id is None:
+        return False
+    space = action.review_item.space
+    return space is not None and is_space_moderator(member=member, space=space)
 
 
 def appeal_decide(*, appeal: Appeal, by: Member, uphold: bool, reason: str) -> bool:

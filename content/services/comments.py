@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from content.delivery.outbox import outbox_enqueue
 from content.exceptions import NotAllowed, NotFound
-from content.hooks import Draft, publish_verdict
+from content.hooks import Draft, after_publish, publish_ruling
 from content.models import Comment, CommentRevision, ContentStatus, Post
 from content.models.posts import COMMENT_MAX
 from content.rendering import fingerprint
@@ -39,17 +39,17 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
 
     body_fingerprint = fingerprint(body)
     limits.check_duplicate(author=author, fingerprint=body_fingerprint, kind="comment")
-    limits.take_window(author=author, kind="comment")
-    verdict = publish_verdict(
-        Draft(
-            author=author,
-            space_id=post.space_id,
-            kind="comment",
-            title="",
-            body=body,
-            fingerprint=body_fingerprint,
-        )
+    draft = Draft(
+        author=author,
+        space_id=post.space_id,
+        kind="comment",
+        title="",
+        body=body,
+        fingerprint=body_fingerprint,
+        space=post.space,
     )
+    ruling = publish_ruling(draft)  # may refuse (PublishBlocked) before the window counts the comment
+    limits.take_window(author=author, kind="comment")
     html, mentioned = _render(author=author, body=body)
     with transaction.atomic():
         _join_on_first_post(member=author, space=post.space)
@@ -60,7 +60,7 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
             body=body,
             body_html=html,
             body_fingerprint=body_fingerprint,
-            status=ContentStatus.PENDING_REVIEW if verdict == "hold" else ContentStatus.PUBLISHED,
+            status=ContentStatus.PENDING_REVIEW if ruling.verdict == "hold" else ContentStatus.PUBLISHED,
         )
         if comment.status == ContentStatus.PUBLISHED:
             Post.objects.filter(pk=post.pk).update(
@@ -68,6 +68,7 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
             )
             outbox_enqueue(kind="comment.created", object_id=comment.pk)
         mentions_record(post=post, comment=comment, members=mentioned)
+        after_publish(target=comment, draft=draft, ruling=ruling)
         transaction.on_commit(lambda: search_index_touch(comment_ids=[comment.pk]))
     return comment
 
@@ -83,14 +84,25 @@ def comment_edit(*, comment: Comment, by: Member, body: str) -> Comment:
     body = _clean_text(body, field=_("comment"), maximum=COMMENT_MAX)
     if body == comment.body:
         return comment
+    draft = Draft(
+        author=by,
+        space_id=comment.post.space_id,
+        kind="comment",
+        title="",
+        body=body,
+        fingerprint=fingerprint(body),
+        is_edit=True,
+    )
+    ruling = publish_ruling(draft)  # the new words meet the same rules (may refuse)
     html, mentioned = _render(author=comment.author, body=body)
     with transaction.atomic():
         CommentRevision.objects.create(comment=comment, body=comment.body, edited_by=by)
         comment.body, comment.body_html = body, html
-        comment.body_fingerprint = fingerprint(body)
+        comment.body_fingerprint = draft.fingerprint
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "body_html", "body_fingerprint", "edited_at"])
         mentions_record(post=comment.post, comment=comment, members=mentioned)
+        after_publish(target=comment, draft=draft, ruling=ruling)
         transaction.on_commit(lambda: search_index_touch(comment_ids=[comment.pk]))
     return comment
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from content.delivery.outbox import outbox_enqueue
 from content.exceptions import ContentError, NotAllowed, SpaceClosed
-from content.hooks import Draft, publish_verdict
+from content.hooks import Draft, after_publish, publish_ruling
 from content.models import (
     ContentStatus,
     MembershipStatus,
@@ -72,18 +72,18 @@ def post_publish(
     limits.check_links(author=author, body=body)
     limits.check_duplicate(author=author, fingerprint=body_fingerprint, kind="post")
     limits.check_slow_mode(author=author, space=space)
-    limits.take_window(author=author, kind="post")
-
-    verdict = publish_verdict(
-        Draft(
-            author=author,
-            space_id=space.pk,
-            kind="post",
-            title=title,
-            body=body,
-            fingerprint=body_fingerprint,
-        )
+    draft = Draft(
+        author=author,
+        space_id=space.pk,
+        kind="post",
+        title=title,
+        body=body,
+        fingerprint=body_fingerprint,
+        space=space,
+        moderates=moderates,
     )
+    ruling = publish_ruling(draft)  # may refuse (PublishBlocked) before the window counts the post
+    limits.take_window(author=author, kind="post")
     html, mentioned = _render(author=author, body=body)
     with transaction.atomic():
         _join_on_first_post(member=author, space=space)
@@ -96,12 +96,13 @@ def post_publish(
             body=body,
             body_html=html,
             body_fingerprint=body_fingerprint,
-            status=ContentStatus.PENDING_REVIEW if verdict == "hold" else ContentStatus.PUBLISHED,
+            status=ContentStatus.PENDING_REVIEW if ruling.verdict == "hold" else ContentStatus.PUBLISHED,
         )
         if post.status == ContentStatus.PUBLISHED:
             Space.objects.filter(pk=space.pk).update(post_count=F("post_count") + 1)
             outbox_enqueue(kind="post.published", object_id=post.pk)
         mentions_record(post=post, comment=None, members=mentioned)
+        after_publish(target=post, draft=draft, ruling=ruling)
         transaction.on_commit(lambda: search_index_touch(post_ids=[post.pk]))
     return post
 
@@ -128,14 +129,25 @@ def post_edit(*, post: Post, by: Member, title: str, body: str) -> Post:
         return post
     if post.author_id == by.pk:
         limits.check_links(author=by, body=body)
+    draft = Draft(
+        author=by,
+        space_id=post.space_id,
+        kind="post",
+        title=title,
+        body=body,
+        fingerprint=fingerprint(body),
+        is_edit=True,
+    )
+    ruling = publish_ruling(draft)  # the new words meet the same rules (may refuse)
     html, mentioned = _render(author=post.author, body=body)
     with transaction.atomic():
         PostRevision.objects.create(post=post, title=post.title, body=post.body, edited_by=by)
         post.title, post.body, post.body_html = title, body, html
-        post.body_fingerprint = fingerprint(body)
+        post.body_fingerprint = draft.fingerprint
         post.edited_at = timezone.now()
         post.save(update_fields=["title", "body", "body_html", "body_fingerprint", "edited_at"])
         mentions_record(post=post, comment=None, members=mentioned)
+        after_publish(target=post, draft=draft, ruling=ruling)
         transaction.on_commit(lambda: search_index_touch(post_ids=[post.pk]))
     return post
 

@@ -108,3 +108,16 @@ def test_privacy_centre_query_count_does_not_grow_with_history(client, decisions
     # read what the sign-in put in the cache: no query.
     with django_assert_num_queries(6):
         assert client.get("/privacy/").status_code == 200
+
+
+@pytest.mark.legal("L6")
+def test_the_centre_shows_the_members_message_settings_and_links_to_change_them(member_client, member):
+    member.email_mode = "daily"
+    member.email_daily_cap = 2
+    member.save(update_fields=["email_mode", "email_daily_cap"])
+
+    page = member_client.get("/privacy/").content.decode()
+
+    assert "Your message settings" in page
+    assert "One daily digest" in page
+    assert 'href="/members/preferences/#email"' in page

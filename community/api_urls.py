@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
 from community.api import PublicApi, route
-from content.api import comments, events, posts, reactions, spaces
+from content.api import comments, events, polls, posts, questions, reactions, spaces
 from members import api as members
 from privacy import api as privacy
 
@@ -50,6 +50,18 @@ v1 = [
         route(get=comments.CommentDetailApi, patch=comments.CommentEditApi, delete=comments.CommentDeleteApi),
     ),
     path("comments/<int:pk>/reactions/", route(post=reactions.CommentReactionToggleApi)),
+    path(
+        "posts/<int:pk>/accepted-answer/",
+        route(
+            get=questions.AcceptedAnswerGetApi,
+            post=questions.AcceptedAnswerSetApi,
+            delete=questions.AcceptedAnswerWithdrawApi,
+        ),
+    ),
+    path("questions/unanswered/", route(get=questions.UnansweredListApi)),
+    path("posts/<int:pk>/poll/", route(get=polls.PostPollDetailApi, post=polls.PostPollCreateApi)),
+    path("polls/<int:pk>/", route(get=polls.PollDetailApi)),
+    path("polls/<int:pk>/vote/", route(post=polls.PollVoteApi, delete=polls.PollVoteWithdrawApi)),
     path("events/", route(get=events.EventListApi)),
     path(
         "events/<int:pk>/",

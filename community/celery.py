@@ -55,6 +55,11 @@ app.conf.update(
         },
         # every quarter hour: each member's digest goes out during their local digest hour
         "content.compose_digests": {"task": "content.compose_digests", "schedule": crontab(minute="*/15")},
+        # questions unanswered for 3 days: one notice to each asker (a unique row makes it once)
+        "content.remind_unanswered": {
+            "task": "content.remind_unanswered",
+            "schedule": crontab(minute=17, hour=9),
+        },
         # L22: content hidden by an IP notice comes back 15 days after the counter-notice unless the
         # rights holder took it further (daily; the job settles every notice that is due)
         "moderation.ip_notices_restore": {

@@ -93,6 +93,19 @@ def _old_deliveries(cutoff):
     return Delivery.objects.filter(created_at__lt=cutoff, status__in=finished)
 
 
+def _deleted_poll_options(cutoff):
+    from content.models import PollOption
+
+    return PollOption.objects.filter(poll__post__deleted_at__lt=cutoff).exclude(label="")
+
+
+def _anonymize_poll_options(ids: list[int]) -> int:
+    from content.models import PollOption
+
+    # the option's words go with the post's; its counts stay (they name nobody)
+    return PollOption.objects.filter(pk__in=ids).update(label="")
+
+
 # --- LEGAL L9: what an account deletion does to content ---------------------------------------------
 
 
@@ -241,9 +254,19 @@ def erase_content(*, member_id: int) -> int:
     affected += InboxItem.objects.filter(recipient_id=member_id).delete()[0]
     affected += EmailOptOut.objects.filter(member_id=member_id).delete()[0]
     affected += CalendarToken.objects.filter(member_id=member_id).delete()[0]
+    affected += erase_poll_votes(member_id=member_id)
     if post_ids or comment_ids:
         transaction.on_commit(lambda: search_index_touch(post_ids=post_ids, comment_ids=comment_ids))
     return affected
+
+
+def erase_poll_votes(*, member_id: int) -> int:
+    """LEGAL L9: the member's votes in public polls are deleted (the counts follow); their anonymous
+    ballots, which name nobody, are re-keyed at random so that not even the server can link them to the
+    account any more. Idempotent."""
+    from content.services.polls import poll_votes_erase
+
+    return poll_votes_erase(member_id=member_id)
 
 
 def _stream(queryset, fields, convert=None):
@@ -296,6 +319,8 @@ EVENT_COLUMNS = (
 MEMBERSHIP_COLUMNS = ("space__slug", "role", "status", "notification_level", "created_at")
 INBOX_COLUMNS = ("kind", "actor", "url", "created_at", "read_at")
 DELIVERY_COLUMNS = ("channel", "category", "status", "source_kind", "source_id", "created_at", "sent_at")
+POLL_VOTE_COLUMNS = ("post_id", "option", "voted_at")
+POLL_OPTION_COLUMNS = ("post_id", "position", "label", "vote_count")
 
 
 def export_content(*, member_id: int):
@@ -362,6 +387,41 @@ def export_content(*, member_id: int):
         DELIVERY_COLUMNS,
         _("Emails and notifications sent to you"),
     )
+    yield from export_polls(member_id=member_id)
+
+
+def export_polls(*, member_id: int):
+    """LEGAL L7: the member's votes in public polls, and the polls on their own posts. Votes in
+    anonymous polls are linked to nobody, so there is nothing of theirs to export."""
+    from content.models import PollChoice, PollOption
+
+    def rename(row):
+        return {
+            "post_id": row["vote__poll__post_id"],
+            "option": row["option__label"],
+            "voted_at": row["vote__voted_at"],
+        }
+
+    yield ExportSection(
+        "poll_votes",
+        _stream(
+            PollChoice.objects.filter(vote__member_id=member_id, vote__poll__is_anonymous=False),
+            ("vote__poll__post_id", "option__label", "vote__voted_at"),
+            rename,
+        ),
+        POLL_VOTE_COLUMNS,
+        _("Your votes in public polls (votes in anonymous polls are linked to nobody)"),
+    )
+    yield ExportSection(
+        "poll_options",
+        _stream(
+            PollOption.objects.filter(poll__post__author_id=member_id),
+            ("poll__post_id", "position", "label", "vote_count"),
+            lambda row: {"post_id": row.pop("poll__post_id"), **row},
+        ),
+        POLL_OPTION_COLUMNS,
+        _("The polls on your posts: their options and how many votes each has"),
+    )
 
 
 def register() -> None:
@@ -414,6 +474,46 @@ def register() -> None:
             export=export_content,
             erase=erase_content,
         )
+    # Polls. A public poll's ballot names its member: personal data, exported and erased. An anonymous
+    # ballot's key is a one-way HMAC made with the server's secret key (content/models/polls.py): no
+    # member id, no time, a random primary key; erasure re-keys it at random.
+    register_personal_data(
+        app_label="content",
+        model="PollVote",
+        fields=["member", "voted_at"],
+        category="deleted_accounts",
+        purpose=_("Counting your vote in polls that show who voted for what"),
+        export=export_content,
+        erase=erase_content,
+    )
+    register_personal_data(
+        app_label="content",
+        model="PollChoice",
+        fields=["vote", "option"],
+        category="deleted_accounts",
+        purpose=_("Counting your vote in polls that show who voted for what"),
+        export=export_content,
+        erase=erase_content,
+    )
+    register_personal_data(
+        app_label="content",
+        model="PollOption",
+        fields=["label"],
+        category="deleted_content_records",
+        purpose=WRITTEN,
+        export=export_content,
+        erase=erase_content,
+    )
+    register_not_personal(
+        app_label="content",
+        model="PollVote",
+        fields=["voter_key"],
+        reason=(
+            "an anonymous poll's ballot: a one-way HMAC of (poll, member) keyed with the server's secret, "
+            "which is not in the database; it only makes one vote per member possible. The ballot has no "
+            "member link, no time and a random id; an account deletion re-keys it at random"
+        ),
+    )
     register_not_personal(
         app_label="content",
         model="Space",
@@ -441,6 +541,13 @@ def register() -> None:
         expired=_deleted_events,
         anonymize=_anonymize_events,
         member_field="organiser",
+    )
+    register_retention_handler(
+        category="deleted_content_records",
+        name="content.poll_options",
+        expired=_deleted_poll_options,
+        anonymize=_anonymize_poll_options,
+        member_field="poll__post__author",
     )
     register_retention_handler(
         category="delivery_records", name="content.inbox", expired=_old_inbox_items, member_field="recipient"

@@ -47,11 +47,19 @@ def compose_digests() -> int:
     return composed
 
 
+@shared_task(name="content.remind_unanswered", ignore_result=True)
+def remind_unanswered() -> int:
+    from content.services.questions import questions_remind_unanswered
+
+    return questions_remind_unanswered()
+
+
 __all__ = [
     "compose_digests",
     "dispatch_email",
     "outbox_kick",
     "plan_deliveries",
     "relay_outbox",
+    "remind_unanswered",
     "schedule_event_reminders",
 ]

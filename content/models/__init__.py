@@ -1,6 +1,7 @@
 from content.delivery.models import Delivery, EmailOptOut, Outbox  # noqa: F401
 from content.models.events import RSVP, CalendarToken, Event, RSVPStatus
 from content.models.inbox import InboxItem
+from content.models.polls import Poll, PollChoice, PollOption, PollVote
 from content.models.posts import (
     Comment,
     CommentRevision,
@@ -12,6 +13,7 @@ from content.models.posts import (
     Reaction,
     ReactionKind,
 )
+from content.models.questions import QuestionReminder
 from content.models.spaces import (
     MembershipRole,
     MembershipStatus,
@@ -34,10 +36,15 @@ __all__ = [
     "MembershipStatus",
     "Mention",
     "NotificationLevel",
+    "Poll",
+    "PollChoice",
+    "PollOption",
+    "PollVote",
     "Post",
     "PostKind",
     "PostRevision",
     "PostingPolicy",
+    "QuestionReminder",
     "RSVPStatus",
     "Reaction",
     "ReactionKind",

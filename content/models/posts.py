@@ -45,6 +45,20 @@ class Post(models.Model):
     )
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     reaction_count = models.PositiveIntegerField(default=0, editable=False)
+    # A question's accepted answer (content/services/questions.py): set by the asker or a moderator of
+    # the space; cleared when that comment is deleted or removed, so the column alone says "solved" and
+    # a feed needs no join to show it.
+    accepted_comment = models.ForeignKey(
+        "content.Comment",
+        verbose_name=_("accepted answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The post carries a poll (content/models/polls.py). On the row so that a feed card or a post page
+    # without a poll costs no query to find out.
+    has_poll = models.BooleanField(default=False, editable=False)
     # Full-text search (content/search.py keeps it fresh; on SQLite it is an unused text column).
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -67,6 +81,12 @@ class Post(models.Model):
                 name="post_author_live",
             ),
             GinIndex(fields=["search_vector"], name="post_search"),
+            # the unanswered questions, oldest first (a small partial index: questions only)
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(kind="question", status="published", deleted_at__isnull=True),
+                name="post_question_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,6 +95,10 @@ class Post(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_solved(self) -> bool:
+        return self.kind == PostKind.QUESTION and self.accepted_comment_id is not None
 
 
 class PostRevision(models.Model):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from moderation.community_rules import RuleBook, rulebook_current
 from moderation.models import ActionKind, ReportReason, ReviewStatus
 from moderation.sanctions import DAYS_MAX, DAYS_MIN, SANCTIONS, TIMED
 from moderation.selectors import SWEEP_DAYS_DEFAULT, SWEEP_DAYS_MAX
@@ -53,6 +54,7 @@ class DecideForm(forms.Form):
 
     def __init__(self, *args, can_sanction: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.rulebook = rule_select(self)
         if not can_sanction:
             # account sanctions reach the whole site: a space moderator acts on content only
             self.fields["action"].choices = [
@@ -87,6 +89,22 @@ class SweepDaysForm(forms.Form):
     )
 
 
+def rule_select(form: forms.Form) -> RuleBook | None:
+    """L18: the rule is chosen from the current published community rules, in the moderator's
+    language; the value names the version and the number ("2026-11#3"), and the service stores the
+    citation. Without a published version with numbered rules the field stays free text. The field
+    keeps accepting text (programs and decisions written before rules were numbered), so only the
+    widget changes."""
+    book = rulebook_current()
+    if book is not None:
+        field = form.fields["rule"]
+        field.widget = forms.Select(choices=[("", _("Choose a rule…")), *book.choices()])
+        field.help_text = _(
+            "From the community rules, version %(version)s. The author is told which rule."
+        ) % {"version": book.label}
+    return book
+
+
 class SweepForm(forms.Form):
     """The confirm step: the days counted on the page (kept), the reason and the rule."""
 
@@ -105,6 +123,7 @@ class SweepForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["days"].widget = forms.HiddenInput()
+        self.rulebook = rule_select(self)
 
     def clean(self) -> dict:
         cleaned = super().clean()

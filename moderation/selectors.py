@@ -183,6 +183,7 @@ def author_strikes(*, author: Member, now: datetime | None = None) -> int:
             target_author=author, action__in=RESTRICTIVE_ACTIONS, created_at__gte=since, sweep__isnull=True
         )
         .exclude(appeal__status=AppealStatus.UPHELD)
+        .exclude(code__startswith=IP_NOTICE_CODES)
         .count()
     )
 
@@ -201,6 +202,10 @@ def upheld_reports_counter(*, member_ids: list[int], since: datetime) -> dict[in
     )
     return {row["review_item__snapshot_author_id"]: row["n"] for row in rows}
 
+
+# L22: hiding content on an IP notice is not a moderator's finding against the author (no strike, no
+# appeal: the counter-notice is their answer); a moderator's later decision on the item is.
+IP_NOTICE_CODES = "moderation.ip_notice."
 
 RESTRICTIVE_ACTIONS = [
     ActionKind.HIDE,
@@ -224,6 +229,7 @@ def decisions_against(*, member: Viewer) -> QuerySet[ModerationAction]:
         ModerationAction.objects.filter(
             target_author_id=member.pk, action__in=RESTRICTIVE_ACTIONS, sweep__isnull=True
         )
+        .exclude(code__startswith=IP_NOTICE_CODES)
         .select_related("appeal")
         .annotate(swept_count=Count("swept"))
         .order_by("-created_at", "-pk")
@@ -238,8 +244,27 @@ def decision_against_get(*, member: Viewer, pk: int) -> ModerationAction:
 
 
 def can_see_appeals(*, viewer: Viewer) -> bool:
-    """Site moderators and operators; space moderators do not handle appeals."""
-    return member_is_moderator(member=viewer)
+    """Site moderators and operators; a space moderator once there is an appeal about content in a
+    space they moderate (one query for them, none for site moderators)."""
+    if member_is_moderator(member=viewer):
+        return True
+    return viewer.is_authenticated and appeals_visible(viewer=viewer).exists()
+
+
+# Sanctions reach the whole site: their appeals stay with site moderators.
+SITE_WIDE_ACTIONS = [ActionKind.LIMIT, ActionKind.SUSPEND, ActionKind.BAN]
+
+
+def appeals_visible(*, viewer: Viewer) -> QuerySet[Appeal]:
+    """Every appeal for a site moderator; for a space moderator, the appeals of decisions on content in
+    the spaces they moderate (not of account sanctions)."""
+    if not viewer.is_authenticated:
+        return Appeal.objects.none()
+    if member_is_moderator(member=viewer):
+        return Appeal.objects.all()
+    return Appeal.objects.filter(
+        action__review_item__space_id__in=moderated_space_ids(viewer=viewer)
+    ).exclude(action__action__in=SITE_WIDE_ACTIONS)
 
 
 def appeals_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[Appeal]:
@@ -248,7 +273,8 @@ def appeals_queue(*, viewer: Viewer, now: datetime | None = None) -> QuerySet[Ap
         return Appeal.objects.none()
     now = now or timezone.now()
     return (
-        Appeal.objects.select_related("action", "action__moderator", "appellant", "decided_by")
+        appeals_visible(viewer=viewer)
+        .select_related("action", "action__moderator", "action__review_item", "appellant", "decided_by")
         .annotate(
             is_open=Case(
                 When(status=AppealStatus.OPEN, then=Value(True)),

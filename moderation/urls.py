@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import views
+from moderation import complaint_views, ip_notice_views, views
 
 app_name = "moderation"
 urlpatterns = [
@@ -18,4 +18,19 @@ urlpatterns += [
     path("appeal/<str:token>/", views.appeal_by_link, name="appeal_link"),
     path("appeals/", views.appeals, name="appeals"),
     path("appeals/<int:pk>/", views.appeal_detail, name="appeal"),
+]
+
+# Complaints desk (LEGAL L19) and IP notices (LEGAL L22)
+urlpatterns += [
+    path("complaints/", complaint_views.complaint_desk_view, name="complaint_desk"),
+    path("complaints/new/", complaint_views.complaint_new, name="complaint_new"),
+    path("complaints/mine/", complaint_views.complaints_mine, name="complaints_mine"),
+    path("complaints/mine/<int:pk>/", complaint_views.complaint_mine, name="complaint_mine"),
+    path("complaints/<int:pk>/", complaint_views.complaint_desk_detail, name="complaint_desk_detail"),
+    path("complaints/<int:pk>/close/", complaint_views.complaint_desk_close, name="complaint_desk_close"),
+    path("ip-notice/", ip_notice_views.ip_notice_new, name="ip_notice_new"),
+    path("ip-notice/<int:pk>/counter/", ip_notice_views.ip_notice_counter_view, name="ip_notice_counter"),
+    path(
+        "ip-notice/<str:token>/escalate/", ip_notice_views.ip_notice_escalate_view, name="ip_notice_escalate"
+    ),
 ]

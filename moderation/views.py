@@ -23,7 +23,7 @@ from moderation.forms import (
     SweepDaysForm,
     SweepForm,
 )
-from moderation.models import ReviewItem, ReviewStatus, TargetKind
+from moderation.models import ReportReason, ReviewItem, ReviewStatus, TargetKind
 from moderation.sanctions import can_sanction
 from moderation.selectors import (
     QueueFilters,
@@ -99,6 +99,9 @@ def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | Non
         # the sweep ("remove all recent content and ban") is for site moderators only
         "can_sweep": site_wide and item.snapshot_author_id is not None,
         "sweep_form": SweepDaysForm(),
+        # L22: the notices behind an IP item; the rights holder's email for operators only (L24)
+        "ip_notices": list(item.ip_notices.order_by("pk")) if item.reason == ReportReason.IP else [],
+        "show_holder_email": request.user.is_staff,
     }
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("content.urls")),
     path("moderation/", include("moderation.urls")),
     path("privacy/", include("privacy.urls")),
+    path("admin/dashboard/", include("community.dashboard.urls")),  # before the admin's own URLs
     path("admin/", admin.site.urls),
     path("api/", include("community.api_urls")),
 ]

@@ -1,9 +1,58 @@
-"""Operators' view of content. Issue 7 (operators' admin) grows this; delivery registers its own."""
+"""Operators' view of content. Delivery registers its own (content/delivery/admin.py).
+
+What members wrote is read in the admin, not rewritten there: hiding and removing go through
+/moderation/ (a statement of reasons, the audit log, LEGAL L18), edits through the member's own forms
+(revisions, rendering). Operators configure spaces and can pin or re-classify a post.
+"""
 
 from django.contrib import admin
 
 import content.delivery.admin  # noqa: F401  (outbox, deliveries, opt-outs)
-from content.models import Comment, Event, InboxItem, Post, Space, SpaceMembership
+from content.models import (
+    RSVP,
+    CalendarToken,
+    Comment,
+    CommentRevision,
+    Event,
+    InboxItem,
+    Mention,
+    Post,
+    PostRevision,
+    Reaction,
+    Space,
+    SpaceMembership,
+)
+from members.models import Member
+from privacy.admin import ReadOnlyAdmin
+from privacy.masking import MaskedAdminMixin
+
+# Foreign keys to these tables get a raw id field: a <select> of every member, post or comment would
+# load the whole table into one change page.
+BIG_TABLES = (Member, Post, Comment, Event)
+
+
+def raw_id_fields_of(model) -> tuple[str, ...]:
+    """Every editable foreign key of `model` to a big table, whatever fields other topics add later."""
+    return tuple(
+        field.name
+        for field in model._meta.get_fields()
+        if (field.many_to_one or field.one_to_one)
+        and not field.auto_created
+        and field.related_model in BIG_TABLES
+        and field.editable
+    )
+
+
+class MemberContentAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    """Searching by the author's address is personal data (L24)."""
+
+    personal_search_fields = ("author__email",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Space)
@@ -13,72 +62,190 @@ class SpaceAdmin(admin.ModelAdmin):
         "slug",
         "visibility",
         "posting_policy",
+        "requires_approval",
         "slow_mode_seconds",
         "member_count",
         "post_count",
+        "created_at",
     )
-    list_filter = ("visibility", "posting_policy")
+    list_filter = ("visibility", "posting_policy", "requires_approval")
     search_fields = ("name", "slug")
+    date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("member_count", "post_count", "created_at")
     raw_id_fields = ("created_by",)
 
 
 @admin.register(SpaceMembership)
-class SpaceMembershipAdmin(admin.ModelAdmin):
+class SpaceMembershipAdmin(MaskedAdminMixin, admin.ModelAdmin):
     list_display = ("member", "space", "role", "status", "notification_level", "created_at")
     list_filter = ("role", "status", "notification_level", "space")
     list_select_related = ("member", "space")
-    raw_id_fields = ("member", "space", "invited_by")
+    raw_id_fields = ("member", "invited_by")
+    autocomplete_fields = ("space",)
     search_fields = ("member__email", "member__display_name", "space__name")
+    personal_search_fields = ("member__email",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
-    list_display = ("title", "space", "author", "kind", "status", "is_pinned", "is_promotional", "created_at")
-    list_filter = ("status", "kind", "is_promotional", "is_pinned", "space")
-    list_select_related = ("space", "author")
-    search_fields = ("title",)
-    date_hierarchy = "created_at"
-    raw_id_fields = ("space", "author", "deleted_by")
-    readonly_fields = (
-        "body_html",
-        "created_at",
-        "edited_at",
-        "last_activity_at",
+class PostAdmin(MemberContentAdmin):
+    list_display = (
+        "title",
+        "space",
+        "author",
+        "kind",
+        "status",
+        "is_pinned",
+        "is_promotional",
         "comment_count",
         "reaction_count",
+        "created_at",
     )
-    exclude = ("search_vector",)
+    list_filter = (
+        "status",
+        "kind",
+        "is_promotional",
+        "is_pinned",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "space",
+    )
+    list_select_related = ("space", "author")
+    search_fields = ("title", "=id", "author__email", "author__display_name")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    raw_id_fields = raw_id_fields_of(Post)
+    exclude = ("search_vector", "body_html")
+    # Pinning and promotion are the operator's; the text is the author's and the status moderation's.
+    editable = ("kind", "is_pinned", "is_promotional")
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [
+            f.name for f in Post._meta.concrete_fields if f.name not in ("id", "search_vector", "body_html")
+        ]
+        return [name for name in names if name not in self.editable]
+
+
+@admin.register(PostRevision)
+class PostRevisionAdmin(ReadOnlyAdmin):
+    """The text of a post before each edit (moderators compare them from a case)."""
+
+    list_display = ("post", "title", "edited_by", "created_at")
+    list_select_related = ("post", "edited_by")
+    search_fields = ("=post__id",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
-    list_display = ("pk", "post", "author", "status", "created_at")
-    list_filter = ("status",)
+class CommentAdmin(MemberContentAdmin):
+    list_display = ("pk", "post", "author", "status", "reaction_count", "created_at")
+    list_filter = ("status", ("deleted_at", admin.EmptyFieldListFilter))
     list_select_related = ("post", "author")
+    search_fields = ("=id", "=post__id", "author__email", "author__display_name")
     date_hierarchy = "created_at"
-    raw_id_fields = ("post", "author", "parent", "deleted_by")
-    readonly_fields = ("body_html", "created_at", "edited_at", "reaction_count")
-    exclude = ("search_vector",)
+    show_full_result_count = False
+    raw_id_fields = raw_id_fields_of(Comment)
+    exclude = ("search_vector", "body_html")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            f.name
+            for f in Comment._meta.concrete_fields
+            if f.name not in ("id", "search_vector", "body_html")
+        ]
+
+
+@admin.register(CommentRevision)
+class CommentRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("comment", "edited_by", "created_at")
+    list_select_related = ("comment", "edited_by")
+    search_fields = ("=comment__id",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(Reaction)
+class ReactionAdmin(MaskedAdminMixin, ReadOnlyAdmin):
+    """Read-only: the post's and comment's counters are kept by content's services."""
+
+    list_display = ("kind", "member", "post", "comment", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("member", "post", "comment")
+    search_fields = ("=member__id", "=post__id", "=comment__id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(Mention)
+class MentionAdmin(ReadOnlyAdmin):
+    list_display = ("member", "post", "comment", "created_at")
+    list_select_related = ("member", "post", "comment")
+    search_fields = ("=member__id", "=post__id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ("title", "space", "organiser", "starts_at", "capacity", "going_count", "waitlist_count")
-    list_filter = ("status", "space")
+class EventAdmin(MemberContentAdmin):
+    list_display = (
+        "title",
+        "space",
+        "organiser",
+        "starts_at",
+        "status",
+        "capacity",
+        "going_count",
+        "waitlist_count",
+    )
+    list_filter = ("status", ("deleted_at", admin.EmptyFieldListFilter), "space")
     list_select_related = ("space", "organiser")
-    search_fields = ("title",)
+    search_fields = ("title", "=id", "organiser__email", "organiser__display_name")
+    personal_search_fields = ("organiser__email",)
     date_hierarchy = "starts_at"
-    raw_id_fields = ("space", "organiser")
-    readonly_fields = ("description_html", "going_count", "waitlist_count", "created_at")
-    exclude = ("search_vector",)
+    raw_id_fields = raw_id_fields_of(Event)
+    exclude = ("search_vector", "description_html")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Capacity and the waitlist move together through content's RSVP services.
+        skip = ("id", "search_vector", "description_html")
+        return [f.name for f in Event._meta.concrete_fields if f.name not in skip]
+
+
+@admin.register(RSVP)
+class RSVPAdmin(ReadOnlyAdmin):
+    """Read-only: an RSVP changes the event's counts and may promote someone from the waitlist."""
+
+    list_display = ("event", "member", "status", "waitlisted_at", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("event", "member")
+    search_fields = ("=event__id", "=member__id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(CalendarToken)
+class CalendarTokenAdmin(ReadOnlyAdmin):
+    """The secret of a member's calendar feed is never shown. Deleting it revokes the feed's address
+    (the member gets a new one from their events page)."""
+
+    list_display = ("member", "created_at")
+    list_select_related = ("member",)
+    search_fields = ("=member__id",)
+    exclude = ("token",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
 
 @admin.register(InboxItem)
-class InboxItemAdmin(admin.ModelAdmin):
-    list_display = ("kind", "recipient", "created_at", "read_at")
-    list_filter = ("kind",)
-    list_select_related = ("recipient",)
+class InboxItemAdmin(ReadOnlyAdmin):
+    """A member's inbox: written by notices and deliveries, read by the member; read-only here."""
+
+    list_display = ("kind", "recipient", "actor", "created_at", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    list_select_related = ("recipient", "actor")
+    search_fields = ("=recipient__id", "kind")
     date_hierarchy = "created_at"
-    raw_id_fields = ("recipient", "actor")
+    show_full_result_count = False

@@ -1,10 +1,10 @@
 """Load a small demo community. Idempotent: a second run finds everyone and changes nothing."""
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from community.roles import MODERATOR, OPERATOR, PRIVACY_OFFICER, role_grant, roles_sync
 from content.demo_content import seed_demo_content
 from content.demo_events import seed_demo_events
 from members.models import Member
@@ -13,9 +13,10 @@ from privacy.consents import consent_grant
 DEMO_PASSWORD = "community-demo-2026"  # noqa: S105 - printed to the developer on purpose; demo data only
 
 STAFF = [
-    # email, display name, language, time zone, role
-    ("operator@example.com", "Olivia Operator", "en", "Europe/London", "operator"),
-    ("moderator@example.com", "王敏 (Moderator)", "zh-hans", "Asia/Shanghai", "moderator"),
+    # email, display name, language, time zone, role (community/roles.py)
+    ("operator@example.com", "Olivia Operator", "en", "Europe/London", OPERATOR),
+    ("moderator@example.com", "王敏 (Moderator)", "zh-hans", "Asia/Shanghai", MODERATOR),
+    ("privacy@example.com", "Priya Privacy", "en", "Europe/Dublin", PRIVACY_OFFICER),
 ]
 
 MEMBERS = [
@@ -54,7 +55,7 @@ MEMBERS = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo community (members, a moderator, an operator). Safe to run again."
+    help = "Load the demo community (members and one staff member per role). Safe to run again."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--logins", action="store_true", help="Only print the demo logins.")
@@ -64,17 +65,17 @@ class Command(BaseCommand):
             self._seed()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for email, role in [("member@example.com", "member"), *[(s[0], s[4]) for s in STAFF]]:
-            self.stdout.write(f"  {role:<10} {email}")
+            self.stdout.write(f"  {role:<16} {email}")
 
     @transaction.atomic
     def _seed(self) -> None:
         created = 0
+        roles_sync()  # migrate did it already; a database migrated before the roles existed needs it
         for email, name, language, tz, role in STAFF:
             member, was_created = self._member(email, name, language, tz)
             created += was_created
-            group, _ = Group.objects.get_or_create(name=role)
-            member.groups.add(group)
-            if role == "operator" and not member.is_superuser:
+            role_grant(member=member, role=role)
+            if role == OPERATOR and not member.is_superuser:
                 member.is_staff = member.is_superuser = True
                 member.save(update_fields=["is_staff", "is_superuser"])
         for email, name, language, tz in MEMBERS:

@@ -1,0 +1,395 @@
+"""The figures of the community health dashboard (issue 7), read with aggregate SQL.
+
+Each block costs a fixed number of queries whatever the size of the tables (GROUP BY day, COUNT with
+FILTER, PERCENTILE_CONT for medians): no loop over members, posts or deliveries in Python. Figures are
+plain numbers, dates and codes (JSON-ready, cached a few minutes); the view puts them into words in the
+reader's language, so a cached block is never in the wrong language.
+
+Days are the reader's days: the period is the last N local days including today, in the time zone
+active for the request (the member's own, set by MemberLanguageMiddleware).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from statistics import median
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from content.delivery.digest import DIGEST
+from content.delivery.models import Channel, Delivery, DeliveryStatus, EmailOptOut
+from content.models import Comment, ContentStatus, Post
+from members.models import ActiveDay, Member
+from moderation.models import Appeal, AppealStatus, Report, ReviewItem, ReviewStatus
+from privacy.models import DataRequest, DeletionRequest, RetentionCategory
+
+PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
+CACHE_SECONDS = 300
+# A retention run still unfinished this long after it started has failed (a batch takes seconds).
+RUN_STALLED_AFTER = timedelta(hours=1)
+REPLY_WITHIN = timedelta(hours=24)
+
+PARTICIPATION = "participation"
+WELCOME = "welcome"
+MODERATION = "moderation"
+DELIVERY = "delivery"
+PRIVACY = "privacy"
+SECTIONS = (PARTICIPATION, WELCOME, MODERATION, DELIVERY, PRIVACY)
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    first_day: date
+    today: date
+    start: datetime  # the first day's local midnight
+    now: datetime
+
+    @property
+    def day_list(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range(self.days)]
+
+
+def period_for(*, days: int, now: datetime | None = None) -> Period:
+    if days not in PERIODS:
+        days = DEFAULT_PERIOD
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first_day = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first_day, time.min), timezone.get_current_timezone())
+    return Period(days=days, first_day=first_day, today=today, start=start, now=now)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY x) is the
+    median. NULLs are left out, so a CASE without ELSE filters the rows it is given."""
+
+    function = "PERCENTILE_CONT"
+    name = "percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _seconds(value) -> float | None:
+    if value is None:
+        return None
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def median_seconds(queryset: QuerySet, expression) -> float | None:
+    """The median of a duration over the queryset's rows, in seconds; None without rows.
+
+    One aggregate query on PostgreSQL. SQLite (the embedded `make run` profile) has no percentile
+    function: there the durations are read and the median taken in Python (a demo database)."""
+    duration = ExpressionWrapper(expression, output_field=DurationField())
+    if connection.vendor == "postgresql":
+        return _seconds(queryset.aggregate(value=PercentileCont(duration, 0.5))["value"])
+    values = [_seconds(v) for v in queryset.annotate(_d=duration).values_list("_d", flat=True)]
+    values = [v for v in values if v is not None]
+    return median(values) if values else None
+
+
+def _per_day(rows: Iterable[dict], period: Period, *, key: str = "day", value: str = "n") -> list[int]:
+    """Counts by day for every day of the period, zero where the query found none."""
+    counts = {row[key]: row[value] for row in rows}
+    return [int(counts.get(day, 0)) for day in period.day_list]
+
+
+def _by_day(queryset: QuerySet, field: str, period: Period) -> list[int]:
+    tz = timezone.get_current_timezone()
+    rows = (
+        queryset.filter(**{f"{field}__gte": period.start})
+        .annotate(day=TruncDate(field, tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _per_day(rows, period)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --- participation ------------------------------------------------------------------------------
+
+
+def participation_figures(*, period: Period) -> dict:
+    """6 queries: active members per day, DAU/WAU/MAU, new members per day, posts per day, comments
+    per day, and the share of members who ever wrote a post or a comment."""
+    today = period.today
+    active_rows = (
+        ActiveDay.objects.filter(day__gte=period.first_day, day__lte=today)
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    active = ActiveDay.objects.filter(day__gte=today - timedelta(days=29), day__lte=today).aggregate(
+        dau=Count("member_id", distinct=True, filter=Q(day=today)),
+        wau=Count("member_id", distinct=True, filter=Q(day__gte=today - timedelta(days=6))),
+        mau=Count("member_id", distinct=True),
+    )
+    wrote = Exists(Post.objects.filter(author_id=OuterRef("pk"))) | Exists(
+        Comment.objects.filter(author_id=OuterRef("pk"))
+    )
+    members = Member.objects.filter(is_active=True).aggregate(
+        total=Count("pk"), wrote=Count("pk", filter=Q(wrote))
+    )
+    return {
+        "active_per_day": _per_day(active_rows, period),
+        "dau": active["dau"],
+        "wau": active["wau"],
+        "mau": active["mau"],
+        "new_members_per_day": _by_day(Member.objects.all(), "date_joined", period),
+        "posts_per_day": _by_day(Post.objects.all(), "created_at", period),
+        "comments_per_day": _by_day(Comment.objects.all(), "created_at", period),
+        "members": members["total"],
+        "members_who_wrote": members["wrote"],
+        "share_who_wrote": _share(members["wrote"], members["total"]),
+    }
+
+
+# --- welcome ------------------------------------------------------------------------------------
+
+
+def first_posts(*, period: Period) -> QuerySet[Post]:
+    """Posts of the period that were their author's first, each with the time of the first published
+    comment by someone else (NULL while nobody answered)."""
+    earlier = Post.objects.filter(author_id=OuterRef("author_id")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    first_reply = (
+        Comment.objects.filter(post_id=OuterRef("pk"), status=ContentStatus.PUBLISHED)
+        .exclude(author_id=OuterRef("author_id"))
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Post.objects.filter(created_at__gte=period.start)
+        .exclude(Exists(earlier))
+        .annotate(first_reply_at=Subquery(first_reply))
+    )
+
+
+def welcome_figures(*, period: Period) -> dict:
+    """2 queries: the counts, and the median time to the first reply (Discourse's "time to first
+    response"). Posts younger than a day are left out of the share: they have not had their day yet."""
+    posts = first_posts(period=period)
+    ripe = Q(created_at__lte=period.now - REPLY_WITHIN)
+    counts = posts.aggregate(
+        first_posts=Count("pk"),
+        ripe=Count("pk", filter=ripe),
+        answered_in_time=Count("pk", filter=ripe & Q(first_reply_at__lte=F("created_at") + REPLY_WITHIN)),
+        answered=Count("pk", filter=Q(first_reply_at__isnull=False)),
+    )
+    wait = median_seconds(posts.filter(first_reply_at__isnull=False), F("first_reply_at") - F("created_at"))
+    return {
+        **counts,
+        "share_answered_in_time": _share(counts["answered_in_time"], counts["ripe"]),
+        "median_first_reply_seconds": wait,
+    }
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+
+def moderation_figures(*, period: Period) -> dict:
+    """4 queries: the queue now, the median time to a decision, reports by reason, appeals."""
+    now = period.now
+    waiting = ~Q(status=ReviewStatus.DECIDED)
+    decided_in_period = Q(status=ReviewStatus.DECIDED, decided_at__gte=period.start)
+    queue = ReviewItem.objects.aggregate(
+        open=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(due_at__lt=now)),
+        triage_overdue=Count("pk", filter=Q(status=ReviewStatus.OPEN, triage_due_at__lt=now)),
+        decided=Count("pk", filter=decided_in_period),
+    )
+    decision = median_seconds(ReviewItem.objects.filter(decided_in_period), F("decided_at") - F("created_at"))
+    reasons = list(
+        Report.objects.filter(created_at__gte=period.start)
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason")
+    )
+    appeals = Appeal.objects.aggregate(
+        filed=Count("pk", filter=Q(created_at__gte=period.start)),
+        open=Count("pk", filter=Q(status=AppealStatus.OPEN)),
+        decided=Count("pk", filter=~Q(status=AppealStatus.OPEN) & Q(decided_at__gte=period.start)),
+        upheld=Count("pk", filter=Q(status=AppealStatus.UPHELD, decided_at__gte=period.start)),
+    )
+    return {
+        **queue,
+        "median_decision_seconds": decision,
+        "reports": sum(row["n"] for row in reasons),
+        "reports_by_reason": [[row["reason"], row["n"]] for row in reasons],
+        "appeals_filed": appeals["filed"],
+        "appeals_open": appeals["open"],
+        "appeals_decided": appeals["decided"],
+        "appeals_upheld": appeals["upheld"],
+        "reversal_rate": _share(appeals["upheld"], appeals["decided"]),
+    }
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def delivery_figures(*, period: Period) -> dict:
+    """3 queries: emails by day and fate (sent instantly, sent as a digest, rolled into a digest,
+    cancelled), cancellations by reason, one-click unsubscribes by kind of email."""
+    tz = timezone.get_current_timezone()
+    fate = Case(
+        When(status=DeliveryStatus.SENT, source_kind=DIGEST, then=Value("digest")),
+        When(status=DeliveryStatus.SENT, then=Value("instant")),
+        When(status=DeliveryStatus.ROLLED_OVER, then=Value("rolled_over")),
+        When(status=DeliveryStatus.CANCELLED, then=Value("cancelled")),
+        output_field=CharField(),
+    )
+    # A sent email counts on the day it went out; the others on the day they were due.
+    when = Coalesce("sent_at", "due_at")
+    rows = (
+        Delivery.objects.filter(channel=Channel.EMAIL)
+        .filter(
+            Q(status=DeliveryStatus.SENT, sent_at__gte=period.start)
+            | Q(
+                status__in=[DeliveryStatus.ROLLED_OVER, DeliveryStatus.CANCELLED],
+                due_at__gte=period.start,
+            )
+        )
+        .annotate(day=TruncDate(when, tzinfo=tz), fate=fate)
+        .values("day", "fate")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    series = {name: {} for name in ("instant", "digest", "rolled_over", "cancelled")}
+    for row in rows:
+        series[row["fate"]][row["day"]] = row["n"]
+    per_day = {name: [int(days.get(day, 0)) for day in period.day_list] for name, days in series.items()}
+    cancelled = list(
+        Delivery.objects.filter(
+            channel=Channel.EMAIL, status=DeliveryStatus.CANCELLED, due_at__gte=period.start
+        )
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason")
+    )
+    unsubscribes = list(
+        EmailOptOut.objects.filter(created_at__gte=period.start)
+        .values("category")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category")
+    )
+    sent = sum(per_day["instant"]) + sum(per_day["digest"])
+    unsubscribed = sum(row["n"] for row in unsubscribes)
+    return {
+        "per_day": per_day,
+        "sent": sent,
+        "sent_instant": sum(per_day["instant"]),
+        "sent_digest": sum(per_day["digest"]),
+        "rolled_over": sum(per_day["rolled_over"]),
+        "cancelled": sum(per_day["cancelled"]),
+        "cancelled_by_reason": [[row["reason"], row["n"]] for row in cancelled],
+        "unsubscribes": unsubscribed,
+        "unsubscribes_by_category": [[row["category"], row["n"]] for row in unsubscribes],
+        "unsubscribes_per_thousand": (unsubscribed * 1000 / sent) if sent else None,
+    }
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+
+def privacy_figures(*, period: Period) -> dict:
+    """3 queries: the request desk now, account deletions in progress, and the retention runs of the
+    last 7 days per category (a category that did not run shows with none)."""
+    now = period.now
+    open_request = Q(status__in=DataRequest.OPEN_STATUSES)
+    requests = DataRequest.objects.aggregate(
+        open=Count("pk", filter=open_request),
+        overdue=Count("pk", filter=open_request & Q(due_at__lt=now)),
+        received=Count("pk", filter=Q(created_at__gte=period.start)),
+    )
+    deletions = DeletionRequest.objects.aggregate(
+        in_grace=Count("pk", filter=Q(cancelled_at__isnull=True, completed_at__isnull=True, due_at__gt=now)),
+        waiting=Count("pk", filter=Q(cancelled_at__isnull=True, completed_at__isnull=True, due_at__lte=now)),
+    )
+    week = now - timedelta(days=7)
+    recent = Q(runs__started_at__gte=week)
+    runs = (
+        RetentionCategory.objects.annotate(
+            run_count=Count("runs", filter=recent),
+            rows_affected=Coalesce(Sum("runs__rows_affected", filter=recent), 0),
+            rows_held=Coalesce(Sum("runs__rows_held", filter=recent), 0),
+            stalled=Count(
+                "runs",
+                filter=recent
+                & Q(runs__finished_at__isnull=True, runs__started_at__lt=now - RUN_STALLED_AFTER),
+            ),
+            last_run=Max("runs__started_at"),
+        )
+        .values("key", "label", "run_count", "rows_affected", "rows_held", "stalled", "last_run")
+        .order_by("label")
+    )
+    categories = [
+        {**row, "last_run": row["last_run"].isoformat() if row["last_run"] else None} for row in runs
+    ]
+    return {
+        "requests_open": requests["open"],
+        "requests_overdue": requests["overdue"],
+        "requests_received": requests["received"],
+        "deletions_in_grace": deletions["in_grace"],
+        "deletions_waiting": deletions["waiting"],
+        "retention": categories,
+        "retention_runs": sum(row["run_count"] for row in categories),
+        "retention_stalled": sum(row["stalled"] for row in categories),
+        "retention_idle": sum(1 for row in categories if not row["run_count"]),
+    }
+
+
+FIGURES = {
+    PARTICIPATION: participation_figures,
+    WELCOME: welcome_figures,
+    MODERATION: moderation_figures,
+    DELIVERY: delivery_figures,
+    PRIVACY: privacy_figures,
+}
+
+
+def dashboard_figures(*, sections: Iterable[str], days: int, now: datetime | None = None) -> dict:
+    """The figures of the sections asked for, each cached CACHE_SECONDS by period, local day and time
+    zone (a second reader within minutes costs no query)."""
+    period = period_for(days=days, now=now)
+    tz = timezone.get_current_timezone_name()
+    figures = {"period": {"days": period.days, "first_day": period.first_day, "today": period.today}}
+    for section in SECTIONS:
+        if section not in sections:
+            continue
+        key = f"dashboard:v1:{section}:{period.days}:{period.today.isoformat()}:{tz}"
+        value = cache.get(key)
+        if value is None:
+            value = {**FIGURES[section](period=period), "computed_at": period.now}
+            cache.set(key, value, CACHE_SECONDS)
+        figures[section] = value
+    return figures

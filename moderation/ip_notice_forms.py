@@ -63,6 +63,11 @@ class CounterNoticeForm(forms.Form):
         help_text=_("A licence, the original with its date, a link: what shows you may publish it."),
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the service's sentences say what is missing
+            field.required = False
+
 
 class EscalateForm(forms.Form):
     note = forms.CharField(

@@ -381,7 +381,7 @@ def escalate_link_notice(*, token: str) -> IpNotice:
     return notice
 
 
-def ip_notice_counter(*, notice: IpNotice, by: Member, statement: str, evidence: str) -> bool:
+def ip_notice_counter(*, notice: IpNotice, by: Member, statement: str, counter_evidence: str) -> bool:
     """The author answers a notice with their own evidence. The 15 days start now; the rights holder
     is emailed a link to take it further. Returns False when a counter-notice was filed already."""
     if not by.is_authenticated or notice.target_author_id != by.pk:
@@ -390,7 +390,7 @@ def ip_notice_counter(*, notice: IpNotice, by: Member, statement: str, evidence:
         statement, field="statement", message=_("Tell us why the content does not infringe the right.")
     )
     evidence = _required(
-        evidence,
+        counter_evidence,
         field="counter_evidence",
         message=_("A counter-notice needs evidence: a licence, the original, a date of creation, a link."),
     )

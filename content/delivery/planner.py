@@ -78,6 +78,7 @@ def _membership_level(space_id: int) -> Subquery:
 def _reachable(queryset: QuerySet[Member], *, author_id: int, private: bool) -> QuerySet[Member]:
     queryset = (
         queryset.filter(is_active=True)
+        .exclude(suspended_until__gt=timezone.now())  # a suspended member only reads (L20)
         .exclude(pk=author_id)
         # members who blocked or muted the author hear nothing from them
         .exclude(pk__in=Block.objects.filter(blocked_id=author_id).values("blocker_id"))
@@ -182,9 +183,9 @@ def _event_reminder_source(row: Outbox) -> Source | None:
         kind=row.kind,
         object_id=row.object_id,
         author_id=None,
-        candidates=Member.objects.filter(pk__in=going, is_active=True).annotate(
-            level=_membership_level(event.space_id), mentioned=Value(False)
-        ),
+        candidates=Member.objects.filter(pk__in=going, is_active=True)
+        .exclude(suspended_until__gt=timezone.now())
+        .annotate(level=_membership_level(event.space_id), mentioned=Value(False)),
         url=reverse("content:event_detail", args=[event.pk]),
         data={"event_id": event.pk, "title": event.title, "starts_at": event.starts_at.isoformat()},
     )

@@ -95,6 +95,9 @@ def cancel_reason(delivery: Delivery, facts: SendFacts) -> str:
         return "already read in the inbox"
     if delivery.category == Category.TRANSACTIONAL:
         return _over_transactional_ceiling(delivery, facts)
+    # suspended since it was planned: only notices reach them until the suspension ends (L20)
+    if member.suspended_until is not None and member.suspended_until > facts.now:
+        return "account suspended"
     # the member's attention budget: email off, or this type of email switched off (L14 still applies)
     if member.email_mode == EmailMode.OFF:
         return "email is off"

@@ -227,3 +227,25 @@ def test_both_writers_plan_the_same_rows(space, author, publish, writer):
     assert offers[consenting.pk] == ""
     assert offers[refusing.pk] == "no marketing consent"
     assert Delivery.objects.get(source_id=offer.pk, recipient=refusing).inbox_item_id is None
+
+
+@pytest.mark.legal("L20")
+def test_a_suspended_member_is_planned_nothing_and_one_suspended_since_gets_no_email(space, publish):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from content.delivery.dispatcher import deliveries_dispatch
+
+    suspended = join(space, "all", suspended_until=timezone.now() + timedelta(days=3))
+    later = join(space, "all")
+    deliveries_plan(outbox_id=_outbox("post.published", publish().pk).pk)
+    assert not Delivery.objects.filter(recipient=suspended).exists()
+
+    later.suspended_until = timezone.now() + timedelta(days=1)
+    later.save(update_fields=["suspended_until"])
+    deliveries_dispatch()
+
+    assert mail.outbox == []
+    assert Delivery.objects.get(recipient=later, channel="email").reason == "account suspended"

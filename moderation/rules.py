@@ -16,7 +16,6 @@ the app config. Every review item a rule opens or joins gets a RuleHit saying wh
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -195,7 +194,7 @@ def duplicate_wave_check(*, post: Post, author: Member, now: datetime) -> Review
     DuplicateWave.objects.get_or_create(fingerprint=post.body_fingerprint)
     # copies arriving at the same moment queue here, one after the other
     wave = (
-        DuplicateWave.objects.select_for_update()
+        DuplicateWave.objects.select_for_update(of=("self",))
         .select_related("review_item")
         .get(fingerprint=post.body_fingerprint)
     )
@@ -326,6 +325,11 @@ def rule_hit_sentence(hit: RuleHit) -> str:
     return str(RuleKind(hit.rule).label) if hit.rule in RuleKind.values else hit.rule
 
 
-def rule_hits_for(*, item: ReviewItem) -> QuerySet[RuleHit]:
-    """An item's rule hits, oldest first (one query)."""
-    return item.rule_hits.order_by("created_at", "pk")
+def rule_hits_for(*, item: ReviewItem) -> list[RuleHit]:
+    """An item's rule hits, oldest first, each with its `sentence` and, for a wave, the ids of the
+    wave's other posts (`other_post_ids`). One query."""
+    hits = list(item.rule_hits.order_by("created_at", "pk"))
+    for hit in hits:
+        hit.sentence = rule_hit_sentence(hit)
+        hit.other_post_ids = [pk for pk in (hit.data or {}).get("post_ids", []) if pk != item.object_id]
+    return hits

@@ -12,11 +12,13 @@ from content.hooks import PublishBlocked
 from content.models import ContentStatus, Post
 from content.services.comments import comment_create
 from content.services.posts import post_edit, post_publish
+from moderation.demo import seed_demo_watched_words
 from moderation.models import ReviewItem, RuleHit, WatchedWord
 from moderation.rules import rule_hit_sentence
 from moderation.watched_words import Matcher, Word, watched_words_matcher
 from tests.api.helpers import JsonClient, error_of
 from tests.factories import MemberFactory, PostFactory, SpaceFactory
+from tests.moderation.translations import pending_zh  # noqa: F401 - a fixture
 
 
 def matcher(*words: tuple[str, bool, str]) -> Matcher:
@@ -292,3 +294,35 @@ def test_members_and_moderators_cannot_reach_the_watched_words(client, member, m
     for person in (member, moderator):
         client.force_login(person)
         assert client.get("/admin/moderation/watchedword/").status_code == 302
+
+
+# --- Chinese, the demo words ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.legal("L20")
+@pytest.mark.usefixtures("pending_zh")
+def test_a_chinese_member_reads_the_refusal_in_chinese_beside_the_form(client, space):
+    watch("违禁词", "block")
+    author = MemberFactory(language="zh-hans")
+    client.force_login(author)
+    response = client.post(
+        f"/s/{space.slug}/new/", {"title": "我的帖子", "body": "这里有违禁词出现", "kind": "discussion"}
+    )
+    page = response.content.decode()
+    assert "你的内容包含“违禁词”，本社区不允许发布。请修改后再试。" in page
+    assert "这里有违禁词出现" in page
+
+
+@pytest.mark.django_db
+def test_the_demo_words_are_seeded_once_and_work(member, space, operator):
+    assert seed_demo_watched_words(operator=operator) == 3
+    assert seed_demo_watched_words(operator=operator) == 0
+    assert WatchedWord.objects.filter(created_by=operator).count() == 3
+    held = post_publish(author=member, space=space, title="交友", body="有兴趣的朋友加微信聊")
+    assert held.status == ContentStatus.PENDING_REVIEW
+    with pytest.raises(PublishBlocked):
+        post_publish(author=member, space=space, title="Grow fast", body="Buy  Followers today")
+    flagged = post_publish(author=member, space=space, title="Look", body="See https://bit.ly/abc123")
+    assert flagged.status == ContentStatus.PUBLISHED
+    assert ReviewItem.objects.filter(object_id=flagged.pk).exists()

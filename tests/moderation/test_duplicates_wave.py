@@ -1,9 +1,11 @@
 """Near-duplicates from several new accounts (content's body fingerprint): one review item for the wave."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -102,3 +104,31 @@ def test_the_item_page_partial_lists_the_waves_other_posts(spaces):
     html = render_to_string("moderation/_rule_hits.html", {"rule_hits": hits})
     assert "The same text was posted by 3 new accounts" in html
     assert f'href="/p/{posts[0].pk}/"' in html and f'href="/p/{posts[2].pk}/"' not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copies_arriving_at_the_same_moment_still_open_one_item():
+    spaces = [SpaceFactory() for _ in range(4)]
+    copy(newcomer(), spaces[0])
+    copy(newcomer(), spaces[1])
+    authors = [newcomer(), newcomer()]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def publish(author, space):
+        try:
+            barrier.wait()
+            copy(author, space)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(authors[n], spaces[2 + n])) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    item = ReviewItem.objects.get()  # each copy saw three accounts; the wave's row made them queue
+    assert len(RuleHit.objects.get(review_item=item).data["post_ids"]) == 4

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from community.api import PublicApi, route
 from content.api import comments, events, polls, posts, questions, reactions, spaces
 from members import api as members
+from moderation import api as moderation
 from privacy import api as privacy
 
 
@@ -75,6 +76,17 @@ v1 = [
     path("me/blocks/<int:member_id>/", route(delete=members.BlockRemoveApi)),
     path("me/mutes/", route(get=members.MuteListApi, post=members.MuteAddApi)),
     path("me/mutes/<int:member_id>/", route(delete=members.MuteRemoveApi)),
+    path("moderation/queue/", route(get=moderation.ReviewQueueApi)),
+    path("moderation/items/<int:pk>/", route(get=moderation.ReviewItemDetailApi)),
+    path("moderation/items/<int:pk>/claim/", route(post=moderation.ReviewItemClaimApi)),
+    path("moderation/items/<int:pk>/release/", route(post=moderation.ReviewItemReleaseApi)),
+    path("moderation/items/<int:pk>/decide/", route(post=moderation.ReviewItemDecideApi)),
+    path(
+        "moderation/complaints/", route(get=moderation.ComplaintListApi, post=moderation.ComplaintCreateApi)
+    ),
+    path("moderation/complaints/desk/", route(get=moderation.ComplaintDeskApi)),
+    path("moderation/complaints/<int:pk>/", route(get=moderation.ComplaintDetailApi)),
+    path("moderation/complaints/<int:pk>/replies/", route(post=moderation.ComplaintReplyApi)),
     path("consents/", route(get=privacy.ConsentListApi)),
     path("consents/<slug:purpose>/grant/", route(post=privacy.ConsentGrantApi)),
     path("consents/<slug:purpose>/withdraw/", route(post=privacy.ConsentWithdrawApi)),

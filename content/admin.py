@@ -6,6 +6,7 @@ What members wrote is read in the admin, not rewritten there: hiding and removin
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 import content.delivery.admin  # noqa: F401  (outbox, deliveries, opt-outs)
 from content.models import (
@@ -16,8 +17,13 @@ from content.models import (
     Event,
     InboxItem,
     Mention,
+    Poll,
+    PollChoice,
+    PollOption,
+    PollVote,
     Post,
     PostRevision,
+    QuestionReminder,
     Reaction,
     Space,
     SpaceMembership,
@@ -248,4 +254,83 @@ class InboxItemAdmin(ReadOnlyAdmin):
     list_select_related = ("recipient", "actor")
     search_fields = ("=recipient__id", "kind")
     date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+# --- Polls and questions (issue 10) -----------------------------------------------------------------
+# Read-only: votes and counts move together through content/services/polls.py. An anonymous poll's
+# ballots show no member and no time (they have none) and their key is never shown.
+
+
+class PollOptionInline(admin.TabularInline):
+    model = PollOption
+    fields = ("position", "label", "vote_count")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Poll)
+class PollAdmin(ReadOnlyAdmin):
+    list_display = (
+        "post",
+        "allows_multiple",
+        "is_anonymous",
+        "results_after_close",
+        "closes_at",
+        "voter_count",
+    )
+    list_filter = ("is_anonymous", "allows_multiple", "results_after_close")
+    list_select_related = ("post",)
+    search_fields = ("=post__id",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [PollOptionInline]
+
+
+@admin.register(PollOption)
+class PollOptionAdmin(ReadOnlyAdmin):
+    list_display = ("label", "poll", "position", "vote_count")
+    list_select_related = ("poll",)
+    search_fields = ("=poll__id", "=poll__post__id")
+    show_full_result_count = False
+
+
+@admin.register(PollVote)
+class PollVoteAdmin(ReadOnlyAdmin):
+    """A public poll's ballots name their member (everyone who sees the results sees them too); an
+    anonymous poll's name nobody. The key is never shown."""
+
+    list_display = ("poll", "voter", "voted_at")
+    list_select_related = ("poll", "member")
+    search_fields = ("=poll__id", "=poll__post__id")
+    fields = ("poll", "voter", "voted_at")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("voter"))
+    def voter(self, vote: PollVote) -> str:
+        return vote.member.public_name if vote.member_id else _("anonymous")
+
+
+@admin.register(PollChoice)
+class PollChoiceAdmin(ReadOnlyAdmin):
+    list_display = ("option", "vote")
+    list_select_related = ("option",)
+    search_fields = ("=option__poll__id",)
+    show_full_result_count = False
+
+
+@admin.register(QuestionReminder)
+class QuestionReminderAdmin(ReadOnlyAdmin):
+    """Which askers were told their question waited long (once each, content.remind_unanswered)."""
+
+    list_display = ("post", "sent_at")
+    list_select_related = ("post",)
+    search_fields = ("=post__id",)
+    date_hierarchy = "sent_at"
     show_full_result_count = False

@@ -4,7 +4,17 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from moderation.models import Appeal, ModerationAction, Report, ReviewItem, RuleHit, WatchedWord
+from moderation.models import (
+    Appeal,
+    Complaint,
+    ComplaintMessage,
+    IpNotice,
+    ModerationAction,
+    Report,
+    ReviewItem,
+    RuleHit,
+    WatchedWord,
+)
 from moderation.watched_words import normalise, word_regex
 
 
@@ -39,7 +49,17 @@ class ReportAdmin(admin.ModelAdmin):
 class ModerationActionAdmin(admin.ModelAdmin):
     """The audit log is read-only here too."""
 
-    list_display = ["created_at", "action", "kind", "object_id", "moderator", "rule", "until", "sweep"]
+    list_display = [
+        "created_at",
+        "code",
+        "action",
+        "kind",
+        "object_id",
+        "moderator",
+        "rule",
+        "until",
+        "sweep",
+    ]
     list_filter = ["action", "kind"]
     list_select_related = ["moderator"]
     raw_id_fields = ["review_item", "moderator", "target_author", "sweep"]
@@ -151,3 +171,61 @@ class RuleHitInline(admin.TabularInline):
 
 
 ReviewItemAdmin.inlines = [*ReviewItemAdmin.inlines, RuleHitInline]
+
+
+# --- Complaints (L19) and IP notices (L22): handled through the desk and their services, shown here ----
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ComplaintMessageInline(admin.TabularInline):
+    model = ComplaintMessage
+    extra = 0
+    can_delete = False
+    raw_id_fields = ["author"]
+    readonly_fields = ["author", "from_staff", "body", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyAdmin):
+    """Replies and closing go through the desk (/moderation/complaints/), which tells the member."""
+
+    list_display = ["reference", "topic", "status", "author", "created_at", "due_at", "answered_at"]
+    list_filter = ["status", "topic"]
+    search_fields = ["reference", "subject"]
+    list_select_related = ["author"]
+    raw_id_fields = ["author", "closed_by"]
+    inlines = [ComplaintMessageInline]
+
+
+@admin.register(IpNotice)
+class IpNoticeAdmin(ReadOnlyAdmin):
+    """The notice, the counter-notice and the period; every step is in the moderation action log."""
+
+    list_display = [
+        "pk",
+        "right",
+        "holder_name",
+        "holder_organisation",
+        "kind",
+        "object_id",
+        "status",
+        "restore_due_at",
+    ]
+    list_filter = ["status", "right", "kind"]
+    search_fields = ["holder_name", "holder_organisation", "content_url"]
+    list_select_related = ["target_author"]
+    raw_id_fields = ["target_author", "review_item"]

@@ -296,3 +296,11 @@ def test_the_thread_shows_staff_as_the_community_team_to_the_member(member_clien
     page = member_client.get(f"/moderation/complaints/mine/{complaint.pk}/").content.decode()
     assert "We are on it." in page and "Community team" in page
     assert moderator.public_name not in page
+
+
+def test_operators_see_complaints_in_the_admin_but_answer_them_on_the_desk(client, operator, complaint):
+    client.force_login(operator)
+    assert client.get("/admin/moderation/complaint/").status_code == 200
+    assert client.get(f"/admin/moderation/complaint/{complaint.pk}/change/").status_code == 200
+    assert client.get("/admin/moderation/complaint/add/").status_code == 403
+    assert client.get("/admin/moderation/ipnotice/").status_code == 200

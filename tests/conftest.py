@@ -66,6 +66,13 @@ def _activity_days_only_where_tested(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _premoderation_only_where_tested(settings):
+    """LEGAL L21 holds a trust-level-0 member's first posts; most tests publish as such a member and
+    expect the post live. Tests of pre-moderation set it back."""
+    settings.MODERATION_PREMODERATE_FIRST_POSTS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # a test that stopped Redis must not leave this process believing it is still down
     redis_recovered()

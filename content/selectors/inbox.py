@@ -31,6 +31,9 @@ def inbox_sentence(item: InboxItem) -> str:
         "event.promoted": _("A seat opened up: you are now going to “%(title)s”."),
         "event.reminder_24h": _("Reminder: “%(title)s” starts within a day."),
         "event.reminder_1h": _("Reminder: “%(title)s” starts in an hour."),
+        "moderation.auto_hidden": _(
+            "Several members reported your content, so it is hidden until a moderator reviews it."
+        ),
         "event.changed": _("“%(title)s” has changed: please check the new time and place."),
         "event.cancelled": _("“%(title)s” was cancelled by its organiser."),
         "privacy.export_ready": _("Your data export is ready to download for 7 days."),

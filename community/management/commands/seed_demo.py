@@ -8,6 +8,7 @@ from community.roles import MODERATOR, OPERATOR, PRIVACY_OFFICER, role_grant, ro
 from content.demo_content import seed_demo_content
 from content.demo_events import seed_demo_events
 from members.models import Member
+from moderation.demo import seed_demo_watched_words
 from privacy.consents import consent_grant
 
 DEMO_PASSWORD = "community-demo-2026"  # noqa: S105 - printed to the developer on purpose; demo data only
@@ -88,6 +89,7 @@ class Command(BaseCommand):
         members = list(Member.objects.filter(email__in=[row[0] for row in MEMBERS]).order_by("pk"))
         spaces = seed_demo_content(operator=operator, moderator=moderator, members=members)
         seed_demo_events(spaces=spaces, members=[moderator, *members])
+        seed_demo_watched_words(operator=operator)
         self.stdout.write(
             f"Demo community ready: {created} accounts created, {Member.objects.count()} in total."
         )

@@ -155,11 +155,11 @@ def member_roles(*, member) -> set[str]:
     instance: a page asks more than once and roles do not change mid-request."""
     if not getattr(member, "is_authenticated", False) or not member.is_active or not member.is_staff:
         return set()
+    if member.is_superuser:
+        return {OPERATOR}  # every permission already: no other role adds anything
     cached = getattr(member, "_staff_roles", None)
     if cached is None:
         cached = set(member.groups.filter(name__in=STAFF_ROLES).values_list("name", flat=True))
-        if member.is_superuser:
-            cached.add(OPERATOR)
         member._staff_roles = cached
     return set(cached)
 

@@ -32,10 +32,14 @@ class Chart:
     datasets: list[dict]
     horizontal: bool = False
     axis: str = ""  # the title of the table's first column (the day, or what the bars are)
+    stacked: bool = False  # parts of one whole (the fates of the day's emails)
 
     @property
     def rows(self) -> list[list]:
-        return [[label, *(d["data"][i] for d in self.datasets)] for i, label in enumerate(self.labels)]
+        """The table: one row per label; days newest first (the chart reads left to right, the table
+        from today back)."""
+        rows = [[label, *(d["data"][i] for d in self.datasets)] for i, label in enumerate(self.labels)]
+        return rows if self.horizontal else rows[::-1]
 
     def as_json(self) -> dict:
         return {
@@ -44,6 +48,7 @@ class Chart:
             "labels": self.labels,
             "datasets": self.datasets,
             "horizontal": self.horizontal,
+            "stacked": self.stacked,
         }
 
 
@@ -231,6 +236,7 @@ def delivery_block(figures: dict, days: list[str]) -> Block:
                 _series(_("Rolled into a digest"), per_day["rolled_over"]),
                 _series(_("Cancelled"), per_day["cancelled"]),
             ],
+            stacked=True,
         )
     ]
     if figures["cancelled_by_reason"]:

@@ -23,7 +23,8 @@
       backgroundColor: colour,
       borderWidth: line ? 2 : 0,
       pointRadius: line && set.data.length <= 31 ? 2 : 0,
-      tension: 0.25,
+      // monotone: a smooth line that never dips below zero or overshoots a day's count
+      cubicInterpolationMode: "monotone",
       maxBarThickness: 28
     };
   }
@@ -34,8 +35,25 @@
       return;
     }
     var horizontal = Boolean(chart.horizontal);
-    var values = { beginAtZero: true, ticks: { precision: 0 } };
-    var labels = { ticks: { autoSkip: true, maxRotation: 0 } };
+    var stacked = Boolean(chart.stacked);
+    if (horizontal) {
+      // one bar a row: the chart grows with its rows instead of stretching a few bars
+      canvas.parentNode.style.height = Math.max(120, 56 + chart.labels.length * 30) + "px";
+    }
+    var values = { beginAtZero: true, stacked: stacked, ticks: { precision: 0 } };
+    var labels = {
+      stacked: stacked,
+      ticks: {
+        autoSkip: true,
+        maxRotation: 0,
+        callback: function (value) {
+          // On a phone a long reason would squeeze the bars: it is shortened here and whole in the table.
+          var text = String(this.getLabelForValue(value));
+          var room = canvas.parentNode.clientWidth < 500 ? 16 : 40;
+          return horizontal && text.length > room ? text.slice(0, room - 1) + "…" : text;
+        }
+      }
+    };
     var instance = new window.Chart(canvas, {
       type: chart.type,
       data: {

@@ -40,7 +40,13 @@ class ComplaintDeskFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Not closed")), *ComplaintStatus.choices],
+        choices=[
+            ("", _("Not closed")),
+            # labels of their own: "open" and "closed" are translated for other things already
+            (ComplaintStatus.OPEN, _("Waiting for an answer")),
+            (ComplaintStatus.ANSWERED, _("Answered")),
+            (ComplaintStatus.CLOSED, _("Closed")),
+        ],
     )
     topic = forms.ChoiceField(
         label=_("About"), required=False, choices=[("", _("Anything")), *ComplaintTopic.choices]

@@ -22,8 +22,9 @@ from privacy.access_log import client_ip
 
 
 def _form_error(form, error: ContentError) -> None:
-    field = getattr(error, "field", None)
-    form.add_error(field if field in form.fields else None, error.message)
+    errors = getattr(error, "errors", None) or {getattr(error, "field", None): error.message}
+    for field, message in errors.items():
+        form.add_error(field if field in form.fields else None, message)
 
 
 def ip_notice_new(request: HttpRequest) -> HttpResponse:

@@ -68,9 +68,12 @@ class IpNoticeInvalid(ContentError):
     status = 400
     default_message = gettext_lazy("This notice cannot be accepted as it is.")
 
-    def __init__(self, message: str | None = None, *, field: str | None = None, **kwargs) -> None:
+    def __init__(
+        self, message: str | None = None, *, field: str | None = None, errors: dict | None = None, **kwargs
+    ) -> None:
         super().__init__(message, **kwargs)
         self.field = field
+        self.errors = errors or ({field: self.message} if field else {})
 
 
 class IpNoticeLimitReached(ContentError):
@@ -166,6 +169,35 @@ def _url(value: str, *, field: str, message: str) -> str:
     return value
 
 
+def _email(value: str) -> str:
+    value = _required(
+        value, field="holder_email", message=_("We need an email address to reach you."), maximum=254
+    )
+    try:
+        EmailValidator()(value)
+    except ValidationError:
+        raise IpNoticeInvalid(_("Enter a valid email address."), field="holder_email") from None
+    return value
+
+
+def _right(value: str) -> str:
+    if value not in IpRight.values:
+        raise IpNoticeInvalid(_("Choose which right is infringed."), field="right")
+    return value
+
+
+def _sworn(value: bool) -> bool:
+    if not value:
+        raise IpNoticeInvalid(
+            _(
+                "Please confirm that the notice is accurate and that you hold the right or act for "
+                "its holder."
+            ),
+            field="sworn",
+        )
+    return True
+
+
 def ip_notice_check(
     *,
     holder_name: str,
@@ -177,52 +209,46 @@ def ip_notice_check(
     content_url: str,
     sworn: bool,
 ) -> dict:
-    """Every field as it will be stored, or IpNoticeInvalid naming the first field that is wrong."""
-    data = {
-        "holder_name": _required(
+    """Every field as it will be stored, or IpNoticeInvalid naming the first field that is wrong and
+    carrying every wrong field's sentence in `errors` (the form shows them all at once)."""
+    checks = {
+        "holder_name": lambda: _required(
             holder_name, field="holder_name", message=_("Tell us who you are."), maximum=NAME_MAX
         ),
-        "holder_organisation": (holder_organisation or "").strip()[:NAME_MAX],
-        "holder_email": _required(
-            holder_email,
-            field="holder_email",
-            message=_("We need an email address to reach you."),
-            maximum=254,
-        ),
-    }
-    try:
-        EmailValidator()(data["holder_email"])
-    except ValidationError:
-        raise IpNoticeInvalid(_("Enter a valid email address."), field="holder_email") from None
-    if right not in IpRight.values:
-        raise IpNoticeInvalid(_("Choose which right is infringed."), field="right")
-    data["right"] = right
-    # L22: a notice needs evidence of the right; without it nothing is hidden
-    data["evidence"] = _required(
-        evidence,
-        field="evidence",
-        message=_(
-            "A notice needs evidence of your right: a registration number, or a description of the work "
-            "and how it is yours."
-        ),
-    )
-    data["evidence_url"] = _url(
-        evidence_url,
-        field="evidence_url",
-        message=_(
-            "A notice needs a link to the evidence (the registration record, or the original work). "
-            "Without evidence we cannot hide anything."
-        ),
-    )
-    data["content_url"] = (content_url or "").strip()[:URL_MAX]
-    if not sworn:
-        raise IpNoticeInvalid(
-            _(
-                "Please confirm that the notice is accurate and that you hold the right or act for "
-                "its holder."
+        "holder_email": lambda: _email(holder_email),
+        "right": lambda: _right(right),
+        # L22: a notice needs evidence of the right; without it nothing is hidden
+        "evidence": lambda: _required(
+            evidence,
+            field="evidence",
+            message=_(
+                "A notice needs evidence of your right: a registration number, or a description of the work "
+                "and how it is yours."
             ),
-            field="sworn",
-        )
+        ),
+        "evidence_url": lambda: _url(
+            evidence_url,
+            field="evidence_url",
+            message=_(
+                "A notice needs a link to the evidence (the registration record, or the original work). "
+                "Without evidence we cannot hide anything."
+            ),
+        ),
+        "sworn": lambda: _sworn(sworn),
+    }
+    data: dict = {}
+    errors: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            data[name] = check()
+        except IpNoticeInvalid as error:
+            errors[name] = error.message
+    if errors:
+        first = next(iter(errors))
+        raise IpNoticeInvalid(errors[first], field=first, errors=errors)
+    del data["sworn"]
+    data["holder_organisation"] = (holder_organisation or "").strip()[:NAME_MAX]
+    data["content_url"] = (content_url or "").strip()[:URL_MAX]
     return data
 
 

@@ -361,3 +361,11 @@ def test_the_authors_export_has_the_notice_without_the_email_and_erasure_clears_
 def test_an_unrelated_member_cannot_see_any_of_it(client, notice):
     client.force_login(MemberFactory())
     assert client.get(f"/moderation/ip-notice/{notice.pk}/counter/").status_code == 404
+
+
+@pytest.mark.legal("L22")
+def test_every_missing_piece_of_evidence_is_named_at_once(client, post):
+    response = client.post("/moderation/ip-notice/", _form(post, evidence="", evidence_url=""))
+    page = response.content.decode()
+    assert "A notice needs evidence of your right" in page and "A notice needs a link to the evidence" in page
+    assert page.count('class="field has-error') == 2

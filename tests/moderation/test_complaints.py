@@ -304,3 +304,17 @@ def test_operators_see_complaints_in_the_admin_but_answer_them_on_the_desk(clien
     assert client.get(f"/admin/moderation/complaint/{complaint.pk}/change/").status_code == 200
     assert client.get("/admin/moderation/complaint/add/").status_code == 403
     assert client.get("/admin/moderation/ipnotice/").status_code == 200
+
+
+@pytest.mark.legal("L9")
+def test_deleting_the_account_erases_what_the_member_wrote_but_keeps_the_case(complaint, member, moderator):
+    from moderation.privacy import erase_moderation
+
+    complaint_reply(complaint=complaint, by=moderator, body="We will look into it.")
+    erase_moderation(member_id=member.pk)
+    complaint.refresh_from_db()
+    assert complaint.subject == "" and complaint.reference
+    assert list(complaint.messages.order_by("pk").values_list("body", flat=True)) == [
+        "",
+        "We will look into it.",
+    ]

@@ -369,3 +369,16 @@ def test_every_missing_piece_of_evidence_is_named_at_once(client, post):
     page = response.content.decode()
     assert "A notice needs evidence of your right" in page and "A notice needs a link to the evidence" in page
     assert page.count('class="field has-error') == 2
+
+
+def test_settled_notices_are_ready_to_expire_a_keep_period_after_they_settled(
+    notice, other_member, django_capture_on_commit_callbacks
+):
+    from moderation.privacy import _expired_ip_notices
+
+    _counter(notice, other_member, django_capture_on_commit_callbacks)
+    assert not _expired_ip_notices(timezone.now() + timedelta(days=400)).exists()  # not settled yet
+    with time_machine.travel(timezone.now() + timedelta(days=16)):
+        ip_notices_restore()
+    assert list(_expired_ip_notices(timezone.now() + timedelta(days=400))) == [notice]
+    assert not _expired_ip_notices(timezone.now()).exists()

@@ -57,7 +57,7 @@ class PollState:
     is_closed: bool
     voter_count: int
     closes_at: datetime | None
-    # why the viewer cannot vote, for the page: "closed", "sign_in", "join", "" (they can)
+    # why the viewer cannot vote, for the page: "closed", "sign_in", "not_published", "join", "" (they can)
     blocked_by: str = ""
     can_export: bool = False  # the results as CSV: the post's author and operators
 
@@ -105,7 +105,9 @@ def poll_state(*, viewer: Viewer, poll: Poll) -> PollState:
         blocked_by = "closed"
     elif not viewer.is_authenticated:
         blocked_by = "sign_in"
-    elif not live or not can_participate(member=viewer, space=post.space):
+    elif not live:
+        blocked_by = "not_published"  # the author's own post, still waiting for a moderator
+    elif not can_participate(member=viewer, space=post.space):
         blocked_by = "join"
     else:
         blocked_by = ""

@@ -38,9 +38,9 @@ def space_moderator(space):
     return moderator
 
 
-def make_poll(author, space, options=("Tomatoes", "Beans", "Squash"), **settings):
+def make_poll(author, space, options=("Tomatoes", "Beans", "Squash"), **choices):
     post = PostFactory(space=space, author=author, title="What shall we plant?")
-    poll = poll_create(post=post, by=author, spec=poll_check(options=options, **settings))
+    poll = poll_create(post=post, by=author, spec=poll_check(options=options, **choices))
     return Poll.objects.select_related("post__space", "post__author").get(pk=poll.pk)
 
 
@@ -59,7 +59,7 @@ def counts(poll):
 
 
 @pytest.mark.parametrize(
-    ("settings", "field", "words"),
+    ("given", "field", "words"),
     [
         ({"options": ["Only one"]}, "options", "at least 2"),
         ({"options": [f"Option {n}" for n in range(21)]}, "options", "at most 20"),
@@ -73,9 +73,9 @@ def counts(poll):
         ({"options": ["a", "b"], "results_after_close": True}, "closes_at", "need a closing time"),
     ],
 )
-def test_a_poll_with_bad_input_is_refused_with_a_reason_for_its_field(settings, field, words):
+def test_a_poll_with_bad_input_is_refused_with_a_reason_for_its_field(given, field, words):
     with pytest.raises(PollInvalid) as refused:
-        poll_check(**settings)
+        poll_check(**given)
     assert refused.value.field == field
     assert words in refused.value.message
 
@@ -533,3 +533,14 @@ def test_retention_empties_the_options_of_a_deleted_posts_poll(member, space):
     assert len(expired) == 3
     _anonymize_poll_options(expired)
     assert set(PollOption.objects.filter(poll=poll).values_list("label", flat=True)) == {""}
+
+
+def test_the_author_of_a_post_waiting_for_review_sees_that_voting_opens_later(member, space):
+    poll = make_poll(member, space)
+    Post.objects.filter(pk=poll.post_id).update(status="pending_review")
+    poll.post.refresh_from_db()
+    state = poll_state(viewer=member, poll=poll)
+    assert not state.can_vote and state.blocked_by == "not_published"
+    with pytest.raises(Exception) as refused:
+        poll_vote(poll=poll, member=member, option_ids=option_ids(poll)[:1])
+    assert refused.value.code == "not_found"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from content.exceptions import ContentError, NotAllowed, NotFound
+from moderation.complaints import can_handle_complaints
 from moderation.forms import (
     AppealDecideForm,
     AppealForm,
@@ -81,7 +82,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilters(**form.cleaned_data) if form.is_valid() else QueueFilters()
     items = list(review_queue(viewer=request.user, filters=filters)[:QUEUE_SIZE])
     template = "moderation/_queue_items.html" if request.htmx else "moderation/queue.html"
-    context = {"items": items, "form": form, "can_see_appeals": can_see_appeals(viewer=request.user)}
+    context = {
+        "items": items,
+        "form": form,
+        "can_see_appeals": can_see_appeals(viewer=request.user),
+        # L19: the complaints desk, for site moderators and operators (the answer is cached on the user)
+        "can_handle_complaints": can_handle_complaints(member=request.user),
+    }
     return render(request, template, context)
 
 

@@ -318,3 +318,10 @@ def test_deleting_the_account_erases_what_the_member_wrote_but_keeps_the_case(co
         "",
         "We will look into it.",
     ]
+
+
+def test_the_review_queue_links_site_moderators_to_the_complaints_desk(client, moderator, space_moderator):
+    client.force_login(moderator)
+    assert "/moderation/complaints/" in client.get("/moderation/").content.decode()
+    client.force_login(space_moderator)
+    assert 'href="/moderation/complaints/"' not in client.get("/moderation/").content.decode()

@@ -1,11 +1,16 @@
 """Staff roles kept in code (community/roles.py): each role can do what it should in the admin and the
 moderation pages, and nothing more."""
 
+import io
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+from django.utils import timezone
 
 from community.roles import MODERATOR, OPERATOR, PRIVACY_OFFICER, ROLES, roles_sync
+from members.models import Member
 from moderation.models import ReviewItem
 from moderation.services import report_file
 from privacy.models import DataRequest, PolicyDocument, PolicyVersion, RetentionCategory
@@ -87,6 +92,8 @@ PAGES = [
     ("/admin/content/delivery/", 200, 200, 403, 403),
     ("/admin/moderation/reviewitem/", 200, 200, 403, 403),
     ("/admin/moderation/reviewitem/{item}/change/", 200, 200, 403, 403),
+    ("/admin/moderation/watchedword/", 200, 200, 200, 403),
+    ("/admin/moderation/watchedword/add/", 200, 200, 200, 403),
     ("/admin/privacy/datarequest/", 200, 200, 403, 200),
     ("/admin/privacy/datarequest/{request}/change/", 200, 200, 403, 200),
     ("/admin/privacy/consententry/", 200, 200, 403, 200),
@@ -190,3 +197,18 @@ def test_a_member_of_no_role_with_staff_status_sees_no_dashboard(client):
     client.force_login(staff)
     assert client.get("/admin/dashboard/").status_code == 403
     assert client.get("/admin/members/member/").status_code == 403
+
+
+def test_the_demo_has_one_staff_member_per_role_and_a_past_to_show(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    for email, role in [
+        ("operator@example.com", OPERATOR),
+        ("moderator@example.com", MODERATOR),
+        ("privacy@example.com", PRIVACY_OFFICER),
+    ]:
+        staff = Member.objects.get(email=email)
+        assert staff.is_staff and staff.groups.filter(name=role).exists(), email
+    assert Member.objects.filter(date_joined__lt=timezone.now() - timedelta(days=30)).count() >= 10
+    client.force_login(Member.objects.get(email="privacy@example.com"))
+    html = client.get("/admin/dashboard/").content.decode()
+    assert 'id="participation"' in html and 'id="privacy"' in html

@@ -67,6 +67,12 @@ def number(value) -> str:
     return formats.number_format(value, force_grouping=True)
 
 
+def decimal(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return formats.number_format(value, decimal_pos=0 if float(value).is_integer() else 1)
+
+
 def percent(value: float | None) -> str:
     if value is None:
         return "—"
@@ -251,19 +257,27 @@ def delivery_block(figures: dict, days: list[str]) -> Block:
                 axis=_("Reason"),
             )
         )
-    if figures["unsubscribes_by_category"]:
+    by_category = figures["unsubscribes_by_category"]
+    if by_category:
         charts.append(
             Chart(
                 "unsubscribes",
-                _("Unsubscribes, by kind of email"),
+                _("Unsubscribes per 1,000 emails, by kind of email"),
                 "bar",
-                [str(categories.get(code, code)) for code, _n in figures["unsubscribes_by_category"]],
-                [_series(_("Unsubscribes"), [n for _code, n in figures["unsubscribes_by_category"]])],
+                [str(categories.get(row[0], row[0])) for row in by_category],
+                [
+                    _series(
+                        _("Per 1,000 emails of this kind"),
+                        [round(row[3], 1) if row[3] is not None else None for row in by_category],
+                    ),
+                    _series(_("Unsubscribes"), [row[1] for row in by_category]),
+                ],
                 horizontal=True,
                 axis=_("Kind of email"),
             )
         )
     per_thousand = figures["unsubscribes_per_thousand"]
+    daily = figures["per_member_day"]
     return Block(
         key=s.DELIVERY,
         title=_("Email"),
@@ -282,6 +296,22 @@ def delivery_block(figures: dict, days: list[str]) -> Block:
                     if per_thousand is not None
                     else "—"
                 },
+            ),
+            Number(
+                _("Promotional emails"),
+                percent(figures["sent_promotional"] / figures["sent"] if figures["sent"] else None),
+                note=_("%(promotional)s of %(sent)s emails sent")
+                % {"promotional": number(figures["sent_promotional"]), "sent": number(figures["sent"])},
+            ),
+            Number(
+                _("Emails to one member in a day"),
+                _("median %(median)s, 95%% %(p95)s, most %(most)s")
+                % {
+                    "median": decimal(daily["median"]),
+                    "p95": decimal(daily["p95"]),
+                    "most": decimal(daily["most"]),
+                },
+                note=_("on the days they got any"),
             ),
         ],
         charts=charts,

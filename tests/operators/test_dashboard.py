@@ -216,11 +216,11 @@ def test_moderation_shows_the_queue_decision_time_reasons_and_appeals(period, mo
 # --- delivery -------------------------------------------------------------------------------------
 
 
-def delivery(number, *, status, source_kind="post.published", sent=None, due=NOW, reason=""):
+def delivery(number, *, status, source_kind="post.published", sent=None, due=NOW, reason="", recipient=None):
     return Delivery.objects.create(
         source_kind=source_kind,
         source_id=number,
-        recipient=MemberFactory(),
+        recipient=recipient or MemberFactory(),
         channel="email",
         category="posts",
         status=status,
@@ -231,8 +231,9 @@ def delivery(number, *, status, source_kind="post.published", sent=None, due=NOW
 
 
 def test_delivery_counts_emails_by_fate_cancellations_by_reason_and_unsubscribes(period):
-    delivery(1, status="sent", sent=NOW - timedelta(hours=1))
-    delivery(2, status="sent", sent=NOW - timedelta(hours=2))
+    busy = MemberFactory()
+    delivery(1, status="sent", sent=NOW - timedelta(hours=1), recipient=busy)
+    delivery(2, status="sent", sent=NOW - timedelta(hours=2), recipient=busy)
     delivery(3, status="sent", source_kind="digest", sent=NOW - timedelta(days=1))
     delivery(4, status="rolled_over", due=NOW - timedelta(days=1))
     delivery(5, status="cancelled", due=NOW - timedelta(days=2), reason="daily cap")
@@ -256,8 +257,12 @@ def test_delivery_counts_emails_by_fate_cancellations_by_reason_and_unsubscribes
     assert (figures["sent"], figures["sent_instant"], figures["sent_digest"]) == (3, 2, 1)
     assert (figures["rolled_over"], figures["cancelled"]) == (1, 2)
     assert figures["cancelled_by_reason"] == [["daily cap", 1], ["unsubscribed", 1]]
-    assert figures["unsubscribes_by_category"] == [["posts", 1]]
+    # posts: 1 unsubscribe, 3 emails of that kind sent (the helper's digest is filed under posts too)
+    assert figures["unsubscribes_by_category"] == [["posts", 1, 3, pytest.approx(1000 / 3)]]
     assert figures["unsubscribes_per_thousand"] == pytest.approx(1000 / 3)
+    assert figures["sent_promotional"] == 0
+    # one member got 2 emails today, another 1 digest yesterday
+    assert figures["per_member_day"] == {"median": 1.5, "p95": pytest.approx(1.95), "most": 2.0}
 
 
 # --- privacy --------------------------------------------------------------------------------------
@@ -349,17 +354,18 @@ def test_the_dashboard_costs_the_same_queries_for_one_post_or_two_hundred(client
     client.force_login(operator)
     space = SpaceFactory()
     PostFactory(space=space)
-    # 1 the operator; 18 figures: participation 6 (active per day, DAU/WAU/MAU, new members, posts,
+    # 1 the operator; 19 figures: participation 6 (active per day, DAU/WAU/MAU, new members, posts,
     # comments, share who wrote), welcome 2 (counts, median), moderation 4 (queue, median decision,
-    # reasons, appeals), delivery 3 (fates by day, cancellations, unsubscribes), privacy 3 (requests,
-    # deletions, retention); 1 inbox unread count (the admin header's context)
+    # reasons, appeals), delivery 4 (fates by day and kind, cancellations, unsubscribes, emails per
+    # member per day), privacy 3 (requests, deletions, retention); 1 inbox unread count (the admin
+    # header's context)
     one = dashboard_queries(client)
     authors = MemberFactory.create_batch(20)
     for number in range(199):
         post = PostFactory(space=space, author=authors[number % 20])
         if number % 4 == 0:
             CommentFactory(post=post, author=authors[(number + 1) % 20])
-    assert dashboard_queries(client) == one == 20
+    assert dashboard_queries(client) == one == 21
 
 
 def test_a_second_reader_within_five_minutes_costs_no_figure_query(client, operator):

@@ -174,3 +174,23 @@ def rule_for_reader(*, rule: str, version: str, number: int | None, language: st
         return rule
     with translation.override(language):
         return citation_text(label=version, rule=found)
+
+
+def rules_for_reader(*, actions, language: str) -> dict[int, str]:
+    """{action id: its rule in the reader's language} for the actions that cite a numbered rule of a
+    version; one query whatever their number (none when no action cites a version)."""
+    labels = {action.rule_version for action in actions if action.rule_version and action.rule_number}
+    if not labels:
+        return {}
+    versions = PolicyVersion.objects.filter(
+        document__kind=PolicyKind.COMMUNITY_RULES, label__in=labels, published_at__isnull=False
+    )
+    books = {version.label: rulebook_of(version, language=language) for version in versions}
+    cited = {}
+    with translation.override(language):
+        for action in actions:
+            book = books.get(action.rule_version)
+            found = book.rule(action.rule_number) if book and action.rule_number else None
+            if found is not None:
+                cited[action.pk] = citation_text(label=book.label, rule=found)
+    return cited

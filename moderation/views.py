@@ -9,11 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from content.exceptions import ContentError, NotAllowed, NotFound
+from moderation.community_rules import rules_for_reader
 from moderation.complaints import can_handle_complaints
 from moderation.forms import (
     AppealDecideForm,
@@ -260,13 +261,25 @@ APPEALS_PAGE_SIZE = 100
 def decisions(request: HttpRequest) -> HttpResponse:
     """L18: the member's own page of decisions taken against them, each with its appeal or a button."""
     now = timezone.now()
+    actions = list(decisions_against(member=request.user)[:APPEALS_PAGE_SIZE])
+    # L18: the rule in the member's language when the decision cites a numbered rule of a version
+    cited = rules_for_reader(actions=actions, language=translation.get_language())
     rows = [
-        {"action": action, "appeal": _appeal_of(action), "deadline": appeal_deadline(action=action)}
-        for action in decisions_against(member=request.user)[:APPEALS_PAGE_SIZE]
+        {
+            "action": action,
+            "appeal": _appeal_of(action),
+            "deadline": appeal_deadline(action=action),
+            "rule": cited.get(action.pk, action.rule),
+        }
+        for action in actions
     ]
     for row in rows:
         row["can_appeal"] = row["appeal"] is None and now <= row["deadline"]
     return render(request, "moderation/decisions.html", {"rows": rows})
+
+
+def _rule_for(action) -> str:
+    return rules_for_reader(actions=[action], language=translation.get_language()).get(action.pk, action.rule)
 
 
 def _appeal_of(action):
@@ -296,7 +309,12 @@ def appeal_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your appeal has been sent. Your inbox will tell you the outcome."))
             return redirect("moderation:decisions")
-    context = {"form": form, "action": action, "deadline": appeal_deadline(action=action)}
+    context = {
+        "form": form,
+        "action": action,
+        "deadline": appeal_deadline(action=action),
+        "rule": _rule_for(action),
+    }
     return render(request, "moderation/appeal_form.html", context, status=400 if form.errors else 200)
 
 
@@ -367,6 +385,7 @@ def appeal_by_link(request: HttpRequest, token: str) -> HttpResponse:
         "action": action,
         "appeal": appeal,
         "deadline": appeal_deadline(action=action),
+        "rule": _rule_for(action),
         "by_link": True,
     }
     return render(request, "moderation/appeal_form.html", context, status=400 if form.errors else 200)

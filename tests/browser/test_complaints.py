@@ -2,11 +2,16 @@
 a moderator answers from the desk, the member reads the answer — in English, then in Chinese. And a
 rights holder's IP notice without evidence is refused beside the field (LEGAL L22)."""
 
+import importlib
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from members.models import Member
-from moderation.models import Complaint, IpNotice
+from moderation.models import Complaint, IpNotice, ModerationAction, ReviewItem
+from moderation.services import report_file
+from privacy.models import PolicyDocument, PolicyVersion
 from tests.browser.test_moderation import assert_fits, log_in
 from tests.factories import MemberFactory, PostFactory, SpaceFactory
 from tests.moderation.translations import pending_zh  # noqa: F401 (a fixture)
@@ -109,7 +114,10 @@ def test_an_ip_notice_without_evidence_is_refused_beside_the_field_on_a_phone(li
     page.get_by_label("Address of the content on this site").fill(f"{live_server.url}/p/{post.pk}/")
     page.get_by_label("I state in good faith").check()
     page.get_by_role("button", name="Send the notice").click()
-    expect(page.locator(".field.has-error")).to_contain_text("A notice needs evidence of your right")
+    errors = page.locator(".field.has-error")
+    expect(errors).to_have_count(2)  # the evidence and its link, each beside its field
+    expect(errors.first).to_contain_text("A notice needs evidence of your right")
+    expect(errors.last).to_contain_text("A notice needs a link to the evidence")
     expect(page.get_by_label("Your name")).to_have_value("Lin Wei")
     assert_fits(page)
     shoot("01-no-evidence")
@@ -120,3 +128,46 @@ def test_an_ip_notice_without_evidence_is_refused_beside_the_field_on_a_phone(li
     expect(page.get_by_text(f"Your notice number is {notice.pk}")).to_be_visible()
     assert_fits(page)
     shoot("02-received")
+
+
+def _community_rules() -> str:
+    """The seeded community rules (a transactional test's flush may have removed them)."""
+    seed = importlib.import_module("privacy.migrations.0002_seed_policies")
+    document, _created = PolicyDocument.objects.get_or_create(kind="community_rules")
+    PolicyVersion.objects.get_or_create(
+        document=document,
+        label=seed.LABEL,
+        defaults={"body_en": seed.RULES_EN, "body_zh": seed.RULES_ZH, "published_at": timezone.now()},
+    )
+    return seed.LABEL
+
+
+@pytest.mark.legal("L18")
+@pytest.mark.usefixtures("pending_zh")
+def test_a_moderator_cites_a_numbered_rule_of_the_current_version_on_a_phone(live_server, page, shoot):
+    label = _community_rules()
+    author = MemberFactory(email="author@example.org", display_name="Ann Author", language="zh-hans")
+    moderator = MemberFactory(email="mod@example.org", groups=["moderator"])
+    post = PostFactory(space=SpaceFactory(post_count=1), author=author, title="Cheap watches")
+    report_file(reporter=MemberFactory(), kind="post", object_id=post.pk, reason="spam")
+    item = ReviewItem.objects.get()
+
+    log_in(page, live_server.url, moderator.email)
+    page.goto(f"{live_server.url}/moderation/items/{item.pk}/")
+    page.get_by_label("Hide", exact=True).check()
+    page.get_by_label("Reason (the author reads this)").fill("Advertising a shop.")
+    page.get_by_label("Community rule").select_option(value=f"{label}#3")
+    assert_fits(page)
+    shoot("01-decide-with-rule")
+    page.get_by_role("button", name="Decide").click()
+    expect(page.get_by_text("Decided. The author and the reporters have been told.")).to_be_visible()
+    assert ModerationAction.objects.get().rule_version == label
+
+    log_in(page, live_server.url, author.email)
+    page.goto(f"{live_server.url}/moderation/decisions/")
+    # the rule in the author's language, with the version it comes from (L18)
+    expect(page.locator(".decision")).to_contain_text(
+        f"社区规则 {label} 版，第 3 条：禁止垃圾信息和未标明的广告。"
+    )
+    assert_fits(page)
+    shoot("02-decision-zh")

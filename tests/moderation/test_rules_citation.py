@@ -1,7 +1,7 @@
 """Decisions cite a numbered rule of the published community-rules version (LEGAL L18)."""
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from content.models import InboxItem
 from moderation.community_rules import RuleNotInDocument, rule_resolve, rulebook_current, rules_parse
@@ -62,7 +62,8 @@ def test_the_decide_form_offers_the_current_rules_as_a_select_in_the_moderators_
     assert f"version {SEEDED}" in page
     moderator.language = "zh-hans"
     moderator.save(update_fields=["language"])
-    page = client.get(f"/moderation/items/{item.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with translation.override("en"):  # the Chinese page must not leave Chinese active for later tests
+        page = client.get(f"/moderation/items/{item.pk}/").content.decode()
     assert "3. 禁止垃圾信息和未标明的广告。" in page
 
 
@@ -127,3 +128,19 @@ def test_without_numbered_rules_the_form_takes_free_text():
     form = DecideForm()
     assert form.rulebook is None
     assert form.fields["rule"].widget.input_type == "text"
+
+
+@pytest.mark.legal("L18")
+def test_the_decisions_page_shows_the_cited_rule_in_the_members_language(
+    client, item, moderator, other_member
+):
+    review_item_decide(item=item, by=moderator, action="hide", reason="Ads.", rule=f"{SEEDED}#3")
+    other_member.language = "zh-hans"
+    other_member.save(update_fields=["language"])
+    client.force_login(other_member)
+    action = ModerationAction.objects.get()
+    with translation.override("en"):  # the Chinese pages must not leave Chinese active for later tests
+        decisions = client.get("/moderation/decisions/").content.decode()
+        appeal = client.get(f"/moderation/decisions/{action.pk}/appeal/").content.decode()
+    assert "禁止垃圾信息和未标明的广告。" in decisions and SEEDED in decisions
+    assert "禁止垃圾信息和未标明的广告。" in appeal

@@ -27,6 +27,7 @@ from privacy.models import (
     StaffAccess,
 )
 from privacy.requests import DataRequestInvalid, data_request_decide
+from privacy.selectors import category_label
 from privacy.services import policy_version_publish
 from privacy.staff_access import StaffAccessLoggedAdmin
 
@@ -167,10 +168,15 @@ class RetentionCategoryForm(forms.ModelForm):
 @admin.register(RetentionCategory)
 class RetentionCategoryAdmin(admin.ModelAdmin):
     form = RetentionCategoryForm
-    list_display = ["label", "key", "keep_days", "counted_from", "floor_days", "action", "legal_basis"]
+    list_display = ["name", "key", "keep_days", "counted_from", "floor_days", "action", "legal_basis"]
     list_filter = ["action", "counted_from"]
     search_fields = ["label", "key"]
     readonly_fields = ["key", "floor_days", "legal_basis"]
+
+    @admin.display(description=_("label"), ordering="label")
+    def name(self, obj) -> str:
+        # the seeded labels in the reader's language; an operator's own wording as written
+        return category_label(obj)
 
     def has_add_permission(self, request) -> bool:
         # Categories come from the law's table (a migration); code registers handlers against their keys.

@@ -13,6 +13,8 @@ from community.dashboard import selectors as s
 from content.delivery.admin import reason_label
 from content.delivery.models import Category
 from moderation.models import ReportReason
+from privacy.models import RetentionCategory
+from privacy.selectors import category_label
 
 
 @dataclass
@@ -304,14 +306,10 @@ def delivery_block(figures: dict, days: list[str]) -> Block:
                 % {"promotional": number(figures["sent_promotional"]), "sent": number(figures["sent"])},
             ),
             Number(
-                _("Emails to one member in a day"),
-                _("median %(median)s, 95%% %(p95)s, most %(most)s")
-                % {
-                    "median": decimal(daily["median"]),
-                    "p95": decimal(daily["p95"]),
-                    "most": decimal(daily["most"]),
-                },
-                note=_("on the days they got any"),
+                _("Emails to one member in a day (median)"),
+                decimal(daily["median"]),
+                note=_("95th percentile %(p95)s, most %(most)s; on the days they got any")
+                % {"p95": decimal(daily["p95"]), "most": decimal(daily["most"])},
             ),
         ],
         charts=charts,
@@ -354,7 +352,7 @@ def privacy_block(figures: dict) -> Block:
                 "retention",
                 _("Rows deleted or anonymised in the last 7 days, by category"),
                 "bar",
-                [row["label"] for row in retention],
+                [category_label(RetentionCategory(key=row["key"], label=row["label"])) for row in retention],
                 [
                     _series(_("Rows affected"), [row["rows_affected"] for row in retention]),
                     _series(_("Rows held"), [row["rows_held"] for row in retention]),

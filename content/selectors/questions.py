@@ -40,14 +40,20 @@ def _cursor_decode(cursor: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def questions_unanswered_queryset(*, viewer: Viewer, space: Space | None = None) -> QuerySet[Post]:
+def no_reply_yet() -> Q:
+    """A post nobody but its author has replied to (live comments only: hidden, removed, deleted and
+    held ones answer nothing)."""
     replies = Comment.objects.filter(
         post_id=OuterRef("pk"), status=ContentStatus.PUBLISHED, deleted_at__isnull=True
     ).exclude(author_id=OuterRef("author_id"))
+    return ~Q(Exists(replies))
+
+
+def questions_unanswered_queryset(*, viewer: Viewer, space: Space | None = None) -> QuerySet[Post]:
     questions = posts_readable(viewer=viewer).filter(kind=PostKind.QUESTION, status=ContentStatus.PUBLISHED)
     if space is not None:
         questions = questions.filter(space=space)
-    return questions.filter(~Exists(replies))
+    return questions.filter(no_reply_yet())
 
 
 def questions_unanswered(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from content.delivery.notices import notice_send
 from content.exceptions import ContentError, NotAllowed
 from content.models import Comment, ContentStatus, Post, PostKind, QuestionReminder
+from content.selectors.questions import no_reply_yet
 from content.selectors.visibility import is_space_moderator
 from content.services import limits
 from members.models import Member
@@ -93,13 +94,10 @@ def question_answer_forget(*, comment_ids: list[int]) -> int:
 
 
 def questions_waiting() -> QuerySet[Post]:
-    """Published questions that nobody but the asker has replied to (live comments only)."""
-    replies = Comment.objects.filter(
-        post_id=OuterRef("pk"), status=ContentStatus.PUBLISHED, deleted_at__isnull=True
-    ).exclude(author_id=OuterRef("author_id"))
+    """Published questions that nobody but the asker has replied to, in any space."""
     return Post.objects.filter(
         kind=PostKind.QUESTION, status=ContentStatus.PUBLISHED, deleted_at__isnull=True
-    ).filter(~Exists(replies))
+    ).filter(no_reply_yet())
 
 
 def questions_remind_unanswered(*, now: datetime | None = None, batch_size: int = REMIND_BATCH) -> int:

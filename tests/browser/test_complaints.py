@@ -130,7 +130,7 @@ def test_an_ip_notice_without_evidence_is_refused_beside_the_field_on_a_phone(li
     shoot("02-received")
 
 
-def _community_rules() -> str:
+def ensure_community_rules() -> str:
     """The seeded community rules (a transactional test's flush may have removed them)."""
     seed = importlib.import_module("privacy.migrations.0002_seed_policies")
     document, _created = PolicyDocument.objects.get_or_create(kind="community_rules")
@@ -145,7 +145,7 @@ def _community_rules() -> str:
 @pytest.mark.legal("L18")
 @pytest.mark.usefixtures("pending_zh")
 def test_a_moderator_cites_a_numbered_rule_of_the_current_version_on_a_phone(live_server, page, shoot):
-    label = _community_rules()
+    label = ensure_community_rules()
     author = MemberFactory(email="author@example.org", display_name="Ann Author", language="zh-hans")
     moderator = MemberFactory(email="mod@example.org", groups=["moderator"])
     post = PostFactory(space=SpaceFactory(post_count=1), author=author, title="Cheap watches")

@@ -325,3 +325,11 @@ def test_the_review_queue_links_site_moderators_to_the_complaints_desk(client, m
     assert "/moderation/complaints/" in client.get("/moderation/").content.decode()
     client.force_login(space_moderator)
     assert 'href="/moderation/complaints/"' not in client.get("/moderation/").content.decode()
+
+
+def test_the_desk_filters_answer_htmx_with_the_rows_only(client, moderator, complaint):
+    client.force_login(moderator)
+    response = client.get("/moderation/complaints/?topic=service", HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert complaint.reference in page and "<html" not in page
+    assert complaint.reference not in client.get("/moderation/complaints/?topic=data").content.decode()

@@ -10,7 +10,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.core import mail
 from django.utils import timezone
 
+from content.models import InboxItem
 from members.models import Member
+from moderation.models import ModerationAction
 from privacy.holds import legal_hold_lift, legal_hold_place
 from privacy.models import ExportArchive, LegalHold, PolicyDocument, PolicyVersion, RetentionCategory
 from privacy.requests import data_request_file
@@ -180,3 +182,23 @@ def test_an_operator_publishes_a_draft_a_moderator_cannot(as_who, draft):
     act(as_who("group_operator"), "/admin/privacy/policyversion/", "publish", [draft.pk])
     draft.refresh_from_db()
     assert draft.published_at is not None
+
+
+@pytest.mark.legal("L18")
+@pytest.mark.xfail(
+    strict=True,
+    reason="moderation/admin.py plugs moderation's member_suspend_by_staff into MemberAdmin.suspend_service "
+    "(the operators report); the lead applies it, then this passes (remove the mark)",
+)
+def test_a_suspension_from_the_admin_is_in_the_audit_log_and_the_member_is_told(as_who, operator, member):
+    answers = {"apply": "1", "days": "3", "reason": "Insults in three threads.", "rule": "Rules 2026-11 §2"}
+    act(as_who("operator"), MEMBERS, "suspend", [member.pk], **answers)
+    action = ModerationAction.objects.get(kind="member", object_id=member.pk)
+    assert (action.action, action.moderator_id, action.target_author_id) == (
+        "suspend",
+        operator.pk,
+        member.pk,
+    )
+    assert (action.reason, action.rule) == ("Insults in three threads.", "Rules 2026-11 §2")
+    assert action.until == Member.objects.get(pk=member.pk).suspended_until
+    assert InboxItem.objects.filter(recipient=member, kind="moderation.sanction").exists()

@@ -239,6 +239,7 @@ class CalendarTokenAdmin(ReadOnlyAdmin):
     list_display = ("member", "created_at")
     list_select_related = ("member",)
     search_fields = ("=member__id",)
+    date_hierarchy = "created_at"
     exclude = ("token",)
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -295,6 +295,7 @@ class StaffAccessAdmin(MaskedAdminMixin, ReadOnlyAdmin):
     list_filter = [("reason", admin.EmptyFieldListFilter)]
     search_fields = ["=subject_id", "staff_email"]
     list_select_related = ["staff"]
+    date_hierarchy = "created_at"  # staff_access_time indexes it
     show_full_result_count = False
     masked_fields = {"staff_email": EMAIL}
     personal_search_fields = ("staff_email",)

@@ -201,6 +201,18 @@ def moderation_block(figures: dict) -> Block:
             Number(_("Items decided in the period"), number(figures["decided"])),
             Number(_("Median time to a decision"), duration(figures["median_decision_seconds"])),
             Number(_("Reports in the period"), number(figures["reports"])),
+            Number(_("Open complaints"), number(figures["complaints_open"])),
+            Number(
+                _("Overdue complaints"),
+                number(figures["complaints_overdue"]),
+                warn=bool(figures["complaints_overdue"]),
+            ),
+            Number(
+                _("Median time to a complaint's first answer"),
+                duration(figures["median_complaint_answer_seconds"]),
+                note=_("%(count)s complaints received in the period")
+                % {"count": number(figures["complaints_received"])},
+            ),
             Number(_("Appeals filed in the period"), number(figures["appeals_filed"])),
             Number(_("Appeals waiting"), number(figures["appeals_open"])),
             Number(
@@ -329,6 +341,11 @@ def privacy_block(figures: dict) -> Block:
                 warn=bool(figures["requests_overdue"]),
             ),
             Number(_("Data requests received in the period"), number(figures["requests_received"])),
+            Number(
+                _("Median time to answer a data request"),
+                duration(figures["median_request_answer_seconds"]),
+                note=_("for the requests answered in the period"),
+            ),
             Number(_("Account deletions in their grace period"), number(figures["deletions_in_grace"])),
             Number(
                 _("Account deletions due and not yet done"),

@@ -42,7 +42,16 @@ from content.delivery.digest import DIGEST
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.models import Comment, ContentStatus, Post
 from members.models import ActiveDay, Member
-from moderation.models import Appeal, AppealStatus, Report, ReviewItem, ReviewStatus
+from moderation.models import (
+    Appeal,
+    AppealStatus,
+    Complaint,
+    ComplaintMessage,
+    ComplaintStatus,
+    Report,
+    ReviewItem,
+    ReviewStatus,
+)
 from privacy.models import DataRequest, DeletionRequest, RetentionCategory
 
 PERIODS = (7, 30, 90)
@@ -219,7 +228,8 @@ def welcome_figures(*, period: Period) -> dict:
 
 
 def moderation_figures(*, period: Period) -> dict:
-    """4 queries: the queue now, the median time to a decision, reports by reason, appeals."""
+    """6 queries: the queue now, the median time to a decision, reports by reason, appeals, the
+    complaints desk now and the median time to a complaint's first answer (L19)."""
     now = period.now
     waiting = ~Q(status=ReviewStatus.DECIDED)
     decided_in_period = Q(status=ReviewStatus.DECIDED, decided_at__gte=period.start)
@@ -242,8 +252,27 @@ def moderation_figures(*, period: Period) -> dict:
         decided=Count("pk", filter=~Q(status=AppealStatus.OPEN) & Q(decided_at__gte=period.start)),
         upheld=Count("pk", filter=Q(status=AppealStatus.UPHELD, decided_at__gte=period.start)),
     )
+    complaints = Complaint.objects.aggregate(
+        open=Count("pk", filter=Q(status=ComplaintStatus.OPEN)),
+        overdue=Count("pk", filter=Q(status=ComplaintStatus.OPEN, due_at__lt=now)),
+        received=Count("pk", filter=Q(created_at__gte=period.start)),
+    )
+    first_answer = (
+        ComplaintMessage.objects.filter(complaint_id=OuterRef("pk"), from_staff=True)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    answered = (
+        Complaint.objects.filter(created_at__gte=period.start)
+        .annotate(first_answer_at=Subquery(first_answer))
+        .filter(first_answer_at__isnull=False)
+    )
     return {
         **queue,
+        "complaints_open": complaints["open"],
+        "complaints_overdue": complaints["overdue"],
+        "complaints_received": complaints["received"],
+        "median_complaint_answer_seconds": median_seconds(answered, F("first_answer_at") - F("created_at")),
         "median_decision_seconds": decision,
         "reports": sum(row["n"] for row in reasons),
         "reports_by_reason": [[row["reason"], row["n"]] for row in reasons],
@@ -369,8 +398,9 @@ def delivery_figures(*, period: Period) -> dict:
 
 
 def privacy_figures(*, period: Period) -> dict:
-    """3 queries: the request desk now, account deletions in progress, and the retention runs of the
-    last 7 days per category (a category that did not run shows with none)."""
+    """4 queries: the request desk now, the median time to answer a request, account deletions in
+    progress, and the retention runs of the last 7 days per category (a category that did not run
+    shows with none)."""
     now = period.now
     open_request = Q(status__in=DataRequest.OPEN_STATUSES)
     requests = DataRequest.objects.aggregate(
@@ -402,8 +432,12 @@ def privacy_figures(*, period: Period) -> dict:
     categories = [
         {**row, "last_run": row["last_run"].isoformat() if row["last_run"] else None} for row in runs
     ]
+    answer = median_seconds(
+        DataRequest.objects.filter(decided_at__gte=period.start), F("decided_at") - F("created_at")
+    )
     return {
         "requests_open": requests["open"],
+        "median_request_answer_seconds": answer,
         "requests_overdue": requests["overdue"],
         "requests_received": requests["received"],
         "deletions_in_grace": deletions["in_grace"],

@@ -21,7 +21,7 @@ from community.dashboard.selectors import (
 )
 from content.delivery.models import Delivery, EmailOptOut
 from members.models import ActiveDay, Member
-from moderation.models import Appeal, ModerationAction, Report, ReviewItem
+from moderation.models import Appeal, Complaint, ComplaintMessage, ModerationAction, Report, ReviewItem
 from privacy.models import DataRequest, DeletionRequest, RetentionCategory, RetentionRun
 from tests.factories import CommentFactory, MemberFactory, PostFactory, SpaceFactory
 from tests.moderation.translations import pending_zh  # noqa: F401 (a fixture)
@@ -201,6 +201,44 @@ def test_moderation_shows_the_queue_decision_time_reasons_and_appeals(period, mo
         action=actions[2], appellant=member, statement="x", created_at=NOW - timedelta(days=1)
     )
 
+    # complaints: one open and overdue, one open on time, one answered 5 hours after it came (in the
+    # period), one answered 3 hours after it came 20 days ago (outside)
+    def complaint(number, *, created, due, status="open", answered_after=None):
+        made = Complaint.objects.create(
+            reference=f"C-2026-{number:06d}",
+            author=member,
+            topic="service",
+            subject="x",
+            status=status,
+            created_at=created,
+            due_at=due,
+        )
+        ComplaintMessage.objects.create(complaint=made, author=member, body="x", created_at=created)
+        if answered_after:
+            ComplaintMessage.objects.create(
+                complaint=made,
+                author=moderator,
+                from_staff=True,
+                body="y",
+                created_at=created + answered_after,
+            )
+            ComplaintMessage.objects.create(
+                complaint=made,
+                author=moderator,
+                from_staff=True,
+                body="z",
+                created_at=created + 2 * answered_after,
+            )
+
+    complaint(1, created=NOW - timedelta(days=20), due=NOW - timedelta(days=1))
+    complaint(2, created=NOW - timedelta(days=1), due=future)
+    complaint(
+        3, created=NOW - timedelta(days=2), due=future, status="answered", answered_after=timedelta(hours=5)
+    )
+    complaint(
+        4, created=NOW - timedelta(days=20), due=future, status="answered", answered_after=timedelta(hours=3)
+    )
+
     with at(NOW):
         figures = moderation_figures(period=period)
 
@@ -211,6 +249,12 @@ def test_moderation_shows_the_queue_decision_time_reasons_and_appeals(period, mo
     assert figures["reports"] == 4
     assert (figures["appeals_filed"], figures["appeals_open"], figures["appeals_decided"]) == (3, 1, 2)
     assert (figures["appeals_upheld"], figures["reversal_rate"]) == (1, 0.5)
+    assert (figures["complaints_open"], figures["complaints_overdue"], figures["complaints_received"]) == (
+        2,
+        1,
+        2,
+    )
+    assert figures["median_complaint_answer_seconds"] == 5 * 3600  # the first answer, not the second
 
 
 # --- delivery -------------------------------------------------------------------------------------
@@ -324,6 +368,7 @@ def test_privacy_shows_the_request_desk_deletions_and_retention_runs(period, mem
         figures = privacy_figures(period=period)
 
     assert (figures["requests_open"], figures["requests_overdue"], figures["requests_received"]) == (2, 1, 1)
+    assert figures["median_request_answer_seconds"] is None  # the only answer came before the period
     assert (figures["deletions_in_grace"], figures["deletions_waiting"]) == (1, 1)
     assert (figures["retention_runs"], figures["retention_stalled"]) == (2, 1)
     assert figures["retention_idle"] == RetentionCategory.objects.count() - 2
@@ -354,18 +399,18 @@ def test_the_dashboard_costs_the_same_queries_for_one_post_or_two_hundred(client
     client.force_login(operator)
     space = SpaceFactory()
     PostFactory(space=space)
-    # 1 the operator; 19 figures: participation 6 (active per day, DAU/WAU/MAU, new members, posts,
-    # comments, share who wrote), welcome 2 (counts, median), moderation 4 (queue, median decision,
-    # reasons, appeals), delivery 4 (fates by day and kind, cancellations, unsubscribes, emails per
-    # member per day), privacy 3 (requests, deletions, retention); 1 inbox unread count (the admin
-    # header's context)
+    # 1 the operator; 22 figures: participation 6 (active per day, DAU/WAU/MAU, new members, posts,
+    # comments, share who wrote), welcome 2 (counts, median), moderation 6 (queue, median decision,
+    # reasons, appeals, complaints, median first answer), delivery 4 (fates by day and kind,
+    # cancellations, unsubscribes, emails per member per day), privacy 4 (requests, median answer,
+    # deletions, retention); 1 inbox unread count (the admin header's context)
     one = dashboard_queries(client)
     authors = MemberFactory.create_batch(20)
     for number in range(199):
         post = PostFactory(space=space, author=authors[number % 20])
         if number % 4 == 0:
             CommentFactory(post=post, author=authors[(number + 1) % 20])
-    assert dashboard_queries(client) == one == 21
+    assert dashboard_queries(client) == one == 24
 
 
 def test_a_second_reader_within_five_minutes_costs_no_figure_query(client, operator):
@@ -384,9 +429,9 @@ def test_a_moderator_sees_only_the_moderation_block(as_who):
     assert 'id="moderation"' in html
     for block in ("participation", "welcome", "delivery", "privacy"):
         assert f'id="{block}"' not in html
-    # the moderator; their roles; 4 moderation figures; their own and their groups' permissions (the
+    # the moderator; their roles; 6 moderation figures; their own and their groups' permissions (the
     # admin's menu); the inbox count
-    assert len(queries) == 9
+    assert len(queries) == 11
 
 
 @pytest.mark.parametrize("who", ["operator", "group_operator", "privacy_officer"])

@@ -1,13 +1,14 @@
 """What moderation holds about people, registered with privacy (called from ModerationConfig.ready()).
 
 Reports, review items (with the snapshot of what was reported) and the moderators' decisions fall under
-L11's "moderation actions and reports" category (kept 1 year). No retention handler yet: deciding what
-an expired case keeps (the audit log is append-only) comes with the moderation issue's retention work.
+L11's "moderation actions and reports" category (kept 1 year). Settled complaints and IP notices expire
+with it; reports, review items and the append-only audit log have no handler yet (deciding what an
+expired case keeps is still open).
 """
 
 from django.utils.translation import gettext_lazy as _
 
-from privacy.registry import ExportSection, register_personal_data
+from privacy.registry import ExportSection, register_personal_data, register_retention_handler
 
 REPORT_COLUMNS = ("kind", "object_id", "reason", "details", "created_at", "outcome", "decided_at")
 ACTION_COLUMNS = ("action", "kind", "object_id", "reason", "rule", "until", "created_at")
@@ -199,6 +200,16 @@ def register_complaints_and_notices() -> None:
             export=export_complaints_and_notices,
             erase=erase_moderation,
         )
-    # The retention handlers (_expired_complaints, _expired_ip_notices) are ready but not registered
-    # yet: privacy's tests list the categories that have handlers, and moderation_records has none so
-    # far. Registering them is one call each, with that list updated (see the report to the lead).
+    # settled complaints and IP notices leave after the category's keep-period (1 year by default)
+    register_retention_handler(
+        category="moderation_records",
+        name="moderation.complaints",
+        expired=_expired_complaints,
+        member_field="author",
+    )
+    register_retention_handler(
+        category="moderation_records",
+        name="moderation.ip_notices",
+        expired=_expired_ip_notices,
+        member_field="target_author",
+    )

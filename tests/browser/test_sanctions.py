@@ -17,6 +17,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
+def _community_rules(transactional_db):
+    from tests.browser.test_complaints import ensure_community_rules  # it imports this module
+
+    ensure_community_rules()  # the decide form offers the rules of the published version
+
+
+@pytest.fixture(autouse=True)
 def _no_kicks(monkeypatch):
     """The delivery engine's after-commit kicks are not published to a broker from the live server."""
     monkeypatch.setattr("content.delivery.outbox.task_kick", lambda task, *args: True)
@@ -40,7 +47,7 @@ def test_a_moderator_suspends_a_member_who_then_reads_but_cannot_post(live_serve
     expect(page.get_by_role("button", name="Release claim")).to_be_visible()
     page.get_by_label("Suspend", exact=True).check()
     page.get_by_label("Reason (the author reads this)").fill("Insulting the whole space.")
-    page.get_by_label("Community rule").fill("Rules v1, §2 Respect")
+    page.get_by_label("Community rule").select_option(value="2026-11#2")
     page.get_by_role("button", name="Decide").click()
     expect(page.locator(".field.has-error")).to_be_visible()  # no days yet: said beside the field
     expect(page.get_by_text("Say for how many days: a number from 1 to 365.")).to_be_visible()
@@ -112,7 +119,7 @@ def test_a_spam_wave_is_swept_after_a_confirm_step_and_the_account_cannot_sign_i
     page.get_by_role("button", name="Remove 3 items and ban").click()
     expect(page.locator(".field.has-error")).to_have_count(2)  # reason and rule, beside the fields
     page.get_by_label("Reason (the author reads this)").fill("Advertising in every space.")
-    page.get_by_label("Community rule").fill("Rules v1, §4 No advertising")
+    page.get_by_label("Community rule").select_option(value="2026-11#3")
     assert_fits(page)
     shoot("01-sweep-confirm")
     page.get_by_role("button", name="Remove 3 items and ban").click()

@@ -237,6 +237,7 @@ def test_categories_without_a_registered_handler_leave_no_run():
         "delivery_records",
         "deleted_content_records",
         "export_archives",
+        "moderation_records",
         "staff_access_logs",
         "unverified_signups",
     }

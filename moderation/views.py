@@ -26,6 +26,7 @@ from moderation.forms import (
     SweepForm,
 )
 from moderation.models import ReportReason, ReviewItem, ReviewStatus, TargetKind
+from moderation.rules import rule_hits_for
 from moderation.sanctions import can_sanction
 from moderation.selectors import (
     QueueFilters,
@@ -101,6 +102,8 @@ def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | Non
         "target": target,
         "target_url": target_url(kind=item.kind, target=target) if target is not None else "",
         "reports": review_item_reports(item=item),
+        # why an automatic rule opened or joined this item (watched words, pre-moderation, waves)
+        "rule_hits": rule_hits_for(item=item),
         "case": author_case_file(author=item.snapshot_author),
         "form": form or DecideForm(can_sanction=site_wide),
         "can_decide": can_moderate_item(member=request.user, item=item),

@@ -24,3 +24,15 @@ def test_seed_demo_builds_a_bilingual_community_and_a_second_run_changes_nothing
     assert Member.objects.filter(email="operator@example.com", is_superuser=True).exists()
     assert Member.objects.filter(email="moderator@example.com", groups__name="moderator").exists()
     assert EmailAddress.objects.filter(verified=True).count() == Member.objects.count()
+
+
+@pytest.mark.django_db
+def test_the_demo_queue_has_open_reports_of_several_kinds_once():
+    from moderation.models import Report, ReviewItem
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert ReviewItem.objects.exclude(status="decided").count() >= 3
+    assert Report.objects.values("reason").distinct().count() >= 3
+    assert Report.objects.count() == 8  # two reporters on each of four targets, filed once

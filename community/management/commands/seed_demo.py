@@ -9,7 +9,7 @@ from community.roles import MODERATOR, OPERATOR, PRIVACY_OFFICER, role_grant, ro
 from content.demo_content import seed_demo_content
 from content.demo_events import seed_demo_events
 from members.models import Member
-from moderation.demo import seed_demo_watched_words
+from moderation.demo import seed_demo_reports, seed_demo_watched_words
 from privacy.consents import consent_grant
 
 DEMO_PASSWORD = "community-demo-2026"  # noqa: S105 - printed to the developer on purpose; demo data only
@@ -91,6 +91,7 @@ class Command(BaseCommand):
         spaces = seed_demo_content(operator=operator, moderator=moderator, members=members)
         seed_demo_events(spaces=spaces, members=[moderator, *members])
         seed_demo_watched_words(operator=operator)
+        seed_demo_reports(members=members)
         if created:
             # the first run only: the community's past, for the operators' dashboard
             seed_demo_history(members=members)

@@ -58,6 +58,13 @@ class PostOutputSerializer(serializers.ModelSerializer):
     reactions = serializers.SerializerMethodField()
     my_reaction = serializers.CharField(allow_null=True, default=None, read_only=True)
     collapsed = serializers.BooleanField(default=False, read_only=True)
+    solved = serializers.BooleanField(
+        source="is_solved", read_only=True, help_text="A question with an accepted answer."
+    )
+    accepted_comment = serializers.IntegerField(
+        source="accepted_comment_id", allow_null=True, read_only=True, help_text="Its id (a question)."
+    )
+    has_poll = serializers.BooleanField(read_only=True, help_text="GET /api/v1/posts/{id}/poll/ reads it.")
 
     class Meta:
         model = Post
@@ -80,6 +87,9 @@ class PostOutputSerializer(serializers.ModelSerializer):
             "reactions",
             "my_reaction",
             "collapsed",
+            "solved",
+            "accepted_comment",
+            "has_poll",
         ]
 
     @extend_schema_field(ReactionSummarySerializer(many=True))

@@ -73,7 +73,9 @@ def message_content(delivery: Delivery) -> Content | None:
         ):
             return None
         names = {"actor": comment.author.public_name, "title": comment.post.title}
-        if delivery.category == Category.REPLIES:
+        if delivery.inbox_item is not None and delivery.inbox_item.kind == "question.answered":
+            subject = _("%(actor)s answered your question “%(title)s”") % names
+        elif delivery.category == Category.REPLIES:
             subject = _("%(actor)s replied to you on “%(title)s”") % names
         else:
             subject = _("%(actor)s mentioned you in a comment on “%(title)s”") % names
@@ -175,6 +177,8 @@ def _item_sentence(kind: str, names: dict) -> str:
         return _("%(actor)s mentioned you in “%(title)s”.") % names
     if kind == "comment.reply":
         return _("%(actor)s replied to you on “%(title)s”.") % names
+    if kind == "question.answered":
+        return _("%(actor)s answered your question “%(title)s”.") % names
     return _("%(actor)s posted “%(title)s” in %(space)s.") % names
 
 

@@ -24,6 +24,7 @@ from content.models import (
     Mention,
     NotificationLevel,
     Post,
+    PostKind,
     RSVPStatus,
     SpaceMembership,
     SpaceVisibility,
@@ -146,7 +147,14 @@ def _comment_source(row: Outbox) -> Source | None:
             private=post.space.visibility == SpaceVisibility.PRIVATE,
         ),
         url=reverse("content:post_detail", args=[post.pk]) + f"#c{comment.pk}",
-        data={"post_id": post.pk, "comment_id": comment.pk, "title": post.title, "space": post.space.name},
+        data={
+            "post_id": post.pk,
+            "comment_id": comment.pk,
+            "title": post.title,
+            "space": post.space.name,
+            # the asker hears "answered your question" rather than "replied to you"
+            "asker_id": post.author_id if post.kind == PostKind.QUESTION else None,
+        },
         reply_to_ids=reply_to_ids,
     )
 
@@ -209,6 +217,8 @@ def _channels(source: Source, member: Recipient) -> tuple[str | None, list[tuple
         return source.kind, [(Channel.EMAIL, Category.REMINDERS)]
     if source.kind == COMMENT_CREATED:
         if member.pk in source.reply_to_ids:
+            if member.pk == source.data.get("asker_id"):
+                return "question.answered", [(Channel.EMAIL, Category.REPLIES)]
             return "comment.reply", [(Channel.EMAIL, Category.REPLIES)]
         return "post.mention", [(Channel.EMAIL, Category.MENTIONS)]
     promotional = Category.PROMOTIONAL if source.promotional else None

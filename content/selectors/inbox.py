@@ -43,6 +43,11 @@ def inbox_sentence(item: InboxItem) -> str:
         "post.new": _("%(actor)s posted “%(title)s” in %(space)s."),
         "post.mention": _("%(actor)s mentioned you in “%(title)s”."),
         "comment.reply": _("%(actor)s replied to you on “%(title)s”."),
+        "question.answered": _("%(actor)s answered your question “%(title)s”."),
+        "question.unanswered": _(
+            "Your question “%(title)s” has had no answer for 3 days. Adding details (what you tried, "
+            "what you expected) helps others answer."
+        ),
         "report.received": _("We received your report and will tell you what the moderators decide."),
         "moderation.notice": _(
             "A moderator acted on your content. Reason: %(reason)s Rule: %(rule)s. "

@@ -72,6 +72,7 @@ class SearchResult:
     space: ResultSpace
     created_at: datetime
     url: str | None  # None until the detail page's URL exists
+    solved: bool = False  # a question with an accepted answer (a comment: its question is)
 
 
 class SearchResults(list):
@@ -141,10 +142,13 @@ def _is_latin(query: str) -> bool:
 def _shape(queryset: QuerySet, kind: str, score) -> QuerySet:
     if kind == "post":
         title, text, space, post_id = F("title"), F("body"), "space", F("id")
+        solved = Q(kind="question", accepted_comment__isnull=False)
     elif kind == "comment":
         title, text, space, post_id = F("post__title"), F("body"), "post__space", F("post_id")
+        solved = Q(post__kind="question", post__accepted_comment__isnull=False)
     else:
         title, text, space, post_id = F("title"), F("description"), "space", Value(None)
+        solved = None
     columns = {
         "r_kind": Value(kind, output_field=CharField()),
         "r_id": F("id"),
@@ -155,6 +159,10 @@ def _shape(queryset: QuerySet, kind: str, score) -> QuerySet:
         "r_space_name": Cast(F(f"{space}__name"), CharField()),
         "r_post_id": Cast(post_id, IntegerField()),
         "r_created_at": F("created_at"),
+        # "solved" is a column of the post row (Post.accepted_comment): no extra query
+        "r_solved": Case(When(solved, then=Value(True)), default=Value(False), output_field=BooleanField())
+        if solved is not None
+        else Value(False, output_field=BooleanField()),
         "r_score": Cast(score, FloatField()),
     }
     return queryset.annotate(**columns).values(*columns)
@@ -267,6 +275,7 @@ def _result(row: dict, terms: list[str]) -> SearchResult:
         space=ResultSpace(id=row["r_space_id"], slug=row["r_space_slug"], name=row["r_space_name"]),
         created_at=row["r_created_at"],
         url=_url(kind, row),
+        solved=row["r_solved"],
     )
 
 

@@ -16,6 +16,7 @@ from content.selectors.visibility import can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import mentions_record
 from content.services.posts import _clean_text, _join_on_first_post, _render
+from content.services.questions import question_answer_forget
 from members.models import Member
 from members.selectors import member_has_blocked
 
@@ -118,5 +119,7 @@ def comment_delete(*, comment: Comment, by: Member) -> bool:
             Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
                 comment_count=F("comment_count") - 1
             )
+        if updated:  # a deleted accepted answer opens its question again
+            question_answer_forget(comment_ids=[comment.pk])
     comment.refresh_from_db()
     return bool(updated)

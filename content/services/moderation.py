@@ -12,6 +12,7 @@ from django.db.models import F
 from content.delivery.cancel import deliveries_cancel_for_content
 from content.delivery.outbox import outbox_enqueue
 from content.models import Comment, ContentStatus, Event, Post, Space
+from content.services.questions import question_answer_forget
 from members.models import Member
 
 Target = Post | Comment | Event
@@ -46,6 +47,9 @@ def content_set_status(*, target: Target, status: str, by: Member) -> bool:
             # second approval a no-op).
             kind = "post.published" if isinstance(target, Post) else "comment.created"
             outbox_enqueue(kind=kind, object_id=target.pk)
+        if isinstance(target, Comment) and was_live and not is_live:
+            # a hidden or removed accepted answer opens its question again
+            question_answer_forget(comment_ids=[target.pk])
         if status in (ContentStatus.HIDDEN, ContentStatus.REMOVED):
             # L20: hidden or removed means stopped everywhere, queued emails and digests included
             deliveries_cancel_for_content(target=target)

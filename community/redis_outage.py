@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 PAUSE_SECONDS = 5.0
-# short enough that a request never waits long on a Redis that does not answer
-SOCKET_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+# a dead Redis is noticed in half a second; a busy one gets two seconds before we call it down
+SOCKET_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 2.0}
 
 _down_until = 0.0
 

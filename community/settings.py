@@ -135,7 +135,7 @@ if REDIS_URL:
             "BACKEND": "community.redis_outage.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "community",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2.0},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

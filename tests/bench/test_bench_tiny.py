@@ -46,7 +46,8 @@ def test_the_tiny_benchmark_measures_every_figure_and_writes_its_json(tmp_path):
     figures = document["figures"]
     assert {f["id"].split(".")[0] for f in figures} == FIGURES
     for figure in figures:
-        if figure["id"] in MAY_BE_MISSING and not figure["measured"]:
+        # P5's feed latency needs enough pages during a purge, which the tiny scale may not give
+        if figure["id"].split(".")[0] in MAY_BE_MISSING and not figure["measured"]:
             assert figure["note"].startswith("not measured: "), figure
             continue
         assert isinstance(figure["value"], int | float), figure

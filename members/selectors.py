@@ -42,6 +42,9 @@ def member_has_blocked(*, blocker_id: int, blocked_id: int) -> bool:
 
 
 MODERATOR_GROUP = "moderator"
+# community/roles.py keeps the staff roles (operator, moderator, privacy officer) as groups; these two
+# names are what members, content and moderation ask about.
+OPERATOR_GROUP = "operator"
 
 
 class ProfileAccess(enum.Enum):
@@ -50,18 +53,31 @@ class ProfileAccess(enum.Enum):
     NOT_FOUND = "not_found"
 
 
+def _role_groups(member: Member) -> set[str]:
+    # Cached on the instance: a page asks more than once and the groups do not change mid-request.
+    cached = getattr(member, "_role_groups", None)
+    if cached is None:
+        names = member.groups.filter(name__in=[MODERATOR_GROUP, OPERATOR_GROUP])
+        cached = set(names.values_list("name", flat=True))
+        member._role_groups = cached
+    return cached
+
+
+def member_is_operator(*, member: Member | AnonymousUser) -> bool:
+    """Superusers and staff with the `operator` role: the people who run the site. Other staff (a
+    privacy officer, a moderator who edits watched words in the admin) are not operators."""
+    if not member.is_authenticated or not member.is_active or not member.is_staff:
+        return False
+    return member.is_superuser or OPERATOR_GROUP in _role_groups(member)
+
+
 def member_is_moderator(*, member: Member | AnonymousUser) -> bool:
-    """Staff and members of the site-wide `moderator` group."""
+    """Operators and members of the site-wide `moderator` group."""
     if not member.is_authenticated:
         return False
-    if member.is_staff:
+    if member.is_superuser:
         return True
-    # Cached on the instance: a page asks this more than once and the groups do not change mid-request.
-    cached = getattr(member, "_is_moderator", None)
-    if cached is None:
-        cached = member.groups.filter(name=MODERATOR_GROUP).exists()
-        member._is_moderator = cached
-    return cached
+    return MODERATOR_GROUP in _role_groups(member) or member_is_operator(member=member)
 
 
 def member_profile_access(*, viewer: Member | AnonymousUser, member: Member) -> ProfileAccess:

@@ -1,13 +1,18 @@
+"""Operators' view of moderation (issue 7). Decisions are taken on /moderation/ (statement of reasons,
+audit log, LEGAL L17–L22); here every record is shown, and only the watched words are edited."""
+
 import re
 
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from members.admin import MemberAdmin
 from moderation.models import (
     Appeal,
     Complaint,
     ComplaintMessage,
+    DuplicateWave,
     IpNotice,
     ModerationAction,
     Report,
@@ -15,7 +20,14 @@ from moderation.models import (
     RuleHit,
     WatchedWord,
 )
+from moderation.sanctions import member_suspend_by_staff
 from moderation.watched_words import normalise, word_regex
+from privacy.admin import ReadOnlyAdmin
+from privacy.masking import EMAIL, MaskedAdminMixin
+
+# The members admin's "Suspend" action writes moderation's audit log and sends the statement of
+# reasons (L18) through moderation, which members may not import.
+MemberAdmin.suspend_service = staticmethod(member_suspend_by_staff)
 
 
 class ReportInline(admin.TabularInline):
@@ -26,28 +38,62 @@ class ReportInline(admin.TabularInline):
     readonly_fields = ["reporter", "reason", "details", "created_at", "outcome", "decided_at"]
     fields = readonly_fields
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RuleHitInline(admin.TabularInline):
+    """Why an automatic rule opened or joined the item (read-only)."""
+
+    model = RuleHit
+    extra = 0
+    can_delete = False
+    readonly_fields = ["rule", "data", "created_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "reason", "priority", "report_count", "status", "due_at", "claimed_by"]
-    list_filter = ["status", "reason", "kind"]
-    list_select_related = ["claimed_by"]
-    raw_id_fields = ["space", "snapshot_author", "claimed_by"]
-    readonly_fields = ["created_at", "decided_at", "decision"]
-    inlines = [ReportInline]
+class ReviewItemAdmin(ReadOnlyAdmin):
+    """Opened by reports and automatic rules, claimed and decided on /moderation/ (the queue keeps the
+    claim, the clock and the audit log right), so read-only here."""
+
+    list_display = [
+        "__str__",
+        "reason",
+        "priority",
+        "report_count",
+        "status",
+        "space",
+        "created_at",
+        "due_at",
+        "claimed_by",
+    ]
+    list_filter = ["status", "reason", "kind", "decision"]
+    list_select_related = ["claimed_by", "space"]
+    search_fields = ["=object_id", "snapshot_title"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [ReportInline, RuleHitInline]
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "reporter", "reason", "created_at", "outcome"]
+class ReportAdmin(ReadOnlyAdmin):
+    """Filed by members (L17); settled with their item's decision."""
+
+    list_display = ["__str__", "reporter", "reason", "created_at", "outcome", "decided_at"]
     list_filter = ["reason", "outcome", "kind"]
     list_select_related = ["reporter"]
-    raw_id_fields = ["reporter", "review_item"]
+    search_fields = ["=object_id", "=reporter__id", "=review_item__id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
-    """The audit log is read-only here too."""
+class ModerationActionAdmin(ReadOnlyAdmin):
+    """The audit log (append-only, L17–L20): no add, change or delete, superusers included."""
 
     list_display = [
         "created_at",
@@ -56,42 +102,28 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "kind",
         "object_id",
         "moderator",
+        "target_author",
         "rule",
         "until",
         "sweep",
     ]
     list_filter = ["action", "kind"]
-    list_select_related = ["moderator"]
-    raw_id_fields = ["review_item", "moderator", "target_author", "sweep"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    list_select_related = ["moderator", "target_author"]
+    search_fields = ["=object_id", "=target_author__id", "=moderator__id", "code"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdmin):
     """Appeals are filed and decided through their services (impartiality check, reversal, notice), so
     the admin only shows them."""
 
     list_display = ["created_at", "status", "action", "appellant", "decided_by", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["action", "appellant", "decided_by"]
-    raw_id_fields = ["action", "appellant", "decided_by"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    search_fields = ["=appellant__id", "=action__id"]
+    date_hierarchy = "created_at"
 
 
 # --- Automatic rules (LEGAL L20, L21) -----------------------------------------------------------------
@@ -140,8 +172,8 @@ class WatchedWordForm(forms.ModelForm):
 
 @admin.register(WatchedWord)
 class WatchedWordAdmin(admin.ModelAdmin):
-    """Operators manage the words here; every process picks a change up at once
-    (moderation/watched_words.py)."""
+    """Operators and moderators (community/roles.py) manage the words here; every process picks a
+    change up at once (moderation/watched_words.py)."""
 
     form = WatchedWordForm
     list_display = ["pattern", "is_regex", "action", "reason", "is_active", "created_by", "created_at"]
@@ -150,6 +182,7 @@ class WatchedWordAdmin(admin.ModelAdmin):
     search_fields = ["pattern", "note"]
     list_select_related = ["created_by"]
     readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "created_at"
 
     def save_model(self, request, obj: WatchedWord, form, change: bool) -> None:
         if not change:
@@ -157,34 +190,29 @@ class WatchedWordAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class RuleHitInline(admin.TabularInline):
-    """Why an automatic rule opened or joined the item (read-only)."""
-
-    model = RuleHit
-    extra = 0
-    can_delete = False
-    readonly_fields = ["rule", "data", "created_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(RuleHit)
+class RuleHitAdmin(ReadOnlyAdmin):
+    list_display = ["review_item", "rule", "created_at"]
+    list_filter = ["rule"]
+    list_select_related = ["review_item"]
+    search_fields = ["=review_item__id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
-ReviewItemAdmin.inlines = [*ReviewItemAdmin.inlines, RuleHitInline]
+@admin.register(DuplicateWave)
+class DuplicateWaveAdmin(ReadOnlyAdmin):
+    list_display = ["short_fingerprint", "review_item", "updated_at"]
+    list_select_related = ["review_item"]
+    search_fields = ["fingerprint"]
+    date_hierarchy = "updated_at"
+
+    @admin.display(description=_("text fingerprint"))
+    def short_fingerprint(self, obj: DuplicateWave) -> str:
+        return obj.fingerprint[:12]
 
 
 # --- Complaints (L19) and IP notices (L22): handled through the desk and their services, shown here ----
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ComplaintMessageInline(admin.TabularInline):
@@ -207,25 +235,40 @@ class ComplaintAdmin(ReadOnlyAdmin):
     list_filter = ["status", "topic"]
     search_fields = ["reference", "subject"]
     list_select_related = ["author"]
-    raw_id_fields = ["author", "closed_by"]
+    date_hierarchy = "created_at"
     inlines = [ComplaintMessageInline]
 
 
+@admin.register(ComplaintMessage)
+class ComplaintMessageAdmin(ReadOnlyAdmin):
+    list_display = ["complaint", "author", "from_staff", "created_at"]
+    list_filter = ["from_staff"]
+    list_select_related = ["complaint", "author"]
+    search_fields = ["complaint__reference"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
 @admin.register(IpNotice)
-class IpNoticeAdmin(ReadOnlyAdmin):
-    """The notice, the counter-notice and the period; every step is in the moderation action log."""
+class IpNoticeAdmin(MaskedAdminMixin, ReadOnlyAdmin):
+    """The notice, the counter-notice and the period; every step is in the moderation action log. The
+    rights holder's address is personal data (L24): masked for staff whose role lacks it."""
 
     list_display = [
         "pk",
         "right",
         "holder_name",
         "holder_organisation",
+        "holder_email",
         "kind",
         "object_id",
         "status",
+        "created_at",
         "restore_due_at",
     ]
     list_filter = ["status", "right", "kind"]
-    search_fields = ["holder_name", "holder_organisation", "content_url"]
+    search_fields = ["holder_name", "holder_organisation", "holder_email", "content_url"]
+    masked_fields = {"holder_email": EMAIL}
+    personal_search_fields = ("holder_email",)
     list_select_related = ["target_author"]
-    raw_id_fields = ["target_author", "review_item"]
+    date_hierarchy = "created_at"

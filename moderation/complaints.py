@@ -21,7 +21,7 @@ from community.ratelimit import window_hit
 from content.delivery.notices import notice_send
 from content.exceptions import ContentError, NotAllowed, NotFound
 from members.models import Member
-from members.selectors import member_is_moderator
+from members.selectors import member_is_moderator, member_is_operator
 from moderation import clock
 from moderation.models import Complaint, ComplaintMessage, ComplaintStatus, ComplaintTopic
 
@@ -90,7 +90,7 @@ def can_handle_complaints(*, member: Member) -> bool:
 def can_handle_complaint(*, member: Member, complaint: Complaint) -> bool:
     if not can_handle_complaints(member=member):
         return False
-    return complaint.topic != ComplaintTopic.MODERATOR or member.is_staff
+    return complaint.topic != ComplaintTopic.MODERATOR or member_is_operator(member=member)
 
 
 # --- Writes -----------------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def complaints_visible(*, viewer: Member) -> QuerySet[Complaint]:
     if not viewer.is_authenticated or not can_handle_complaints(member=viewer):
         return Complaint.objects.none()
     complaints = Complaint.objects.all()
-    if not viewer.is_staff:
+    if not member_is_operator(member=viewer):
         complaints = complaints.exclude(topic=ComplaintTopic.MODERATOR)
     return complaints
 

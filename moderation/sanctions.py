@@ -10,13 +10,14 @@ import zoneinfo
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members import standing
 from members.models import Member
-from members.selectors import member_is_moderator
+from members.selectors import member_is_moderator, member_is_operator
 from moderation.exceptions import DaysInvalid, NotAllowed, SanctionNotPossible
 from moderation.models import ActionKind, ModerationAction
 
@@ -41,7 +42,7 @@ def sanction_check(*, by: Member, author: Member | None) -> Member:
         raise SanctionNotPossible(_("This account is banned already."))
     if author.is_staff:
         raise SanctionNotPossible(_("Staff accounts cannot be restricted here."))
-    if member_is_moderator(member=author) and not by.is_staff:
+    if member_is_moderator(member=author) and not member_is_operator(member=by):
         raise SanctionNotPossible(_("Only an operator can restrict a site moderator's account."))
     return author
 
@@ -139,3 +140,34 @@ def sanction_text(*, action: str, until: datetime | None, reason: str, rule: str
         )
         % names
     )
+
+
+def member_suspend_by_staff(*, member: Member, until: datetime, by: Member, reason: str, rule: str) -> bool:
+    """An operator suspends a member from the members admin (its "Suspend" action calls this through
+    MemberAdmin.suspend_service): the same audit record and statement of reasons (LEGAL L18, L20) as a
+    decision from the queue, without a review item. Returns False when nothing changed (a staff or
+    banned account, one's own, or a longer suspension already running)."""
+    from moderation.models import TargetKind
+    from moderation.services import clean_reason_and_rule, sanction_notice
+
+    try:
+        author = sanction_check(by=by, author=member)
+    except SanctionNotPossible:
+        return False
+    reason, rule = clean_reason_and_rule(reason=reason, rule=rule)
+    with transaction.atomic():
+        if not standing.member_suspend(member=author, until=until, by=by):
+            return False
+        action = ModerationAction.objects.create(
+            moderator=by,
+            action=ActionKind.SUSPEND,
+            kind=TargetKind.MEMBER,
+            object_id=author.pk,
+            target_author=author,
+            reason=reason,
+            rule=rule,
+            until=until,
+        )
+        data = {"target_kind": TargetKind.MEMBER, "object_id": author.pk}
+        sanction_notice(author=author, action=action, data=data)
+    return True

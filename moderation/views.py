@@ -112,7 +112,8 @@ def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | Non
         "sweep_form": SweepDaysForm(),
         # L22: the notices behind an IP item; the rights holder's email for operators only (L24)
         "ip_notices": list(item.ip_notices.order_by("pk")) if item.reason == ReportReason.IP else [],
-        "show_holder_email": request.user.is_staff,
+        "show_holder_email": item.reason == ReportReason.IP
+        and request.user.has_perm("privacy.view_personal_data"),
     }
 
 

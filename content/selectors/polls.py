@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from content.exceptions import NotAllowed, NotFound
 from content.models import ContentStatus, Poll, PollChoice, PollOption, Post
 from content.selectors.visibility import Viewer, can_participate, posts_readable
+from members.selectors import member_is_operator
 
 VOTERS_SHOWN = 500  # names listed under a public poll's options; the CSV has them all
 VOTER_KEY_SALT = "content.polls.voter"
@@ -145,7 +146,7 @@ def poll_state(*, viewer: Viewer, poll: Poll) -> PollState:
 
 
 def poll_export_allowed(*, viewer: Viewer, poll: Poll) -> bool:
-    return viewer.is_authenticated and (viewer.is_staff or poll.post.author_id == viewer.pk)
+    return viewer.is_authenticated and (member_is_operator(member=viewer) or poll.post.author_id == viewer.pk)
 
 
 def poll_export_rows(*, viewer: Viewer, poll: Poll) -> tuple[list[str], list[list[str]]]:

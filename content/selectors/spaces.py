@@ -2,6 +2,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from content.models import MembershipStatus, Space, SpaceMembership, SpaceVisibility
 from content.selectors.visibility import Viewer, spaces_readable
+from members.selectors import member_is_operator
 
 
 def space_list_for(*, viewer: Viewer) -> QuerySet[Space]:
@@ -20,7 +21,7 @@ def space_list_for(*, viewer: Viewer) -> QuerySet[Space]:
 
 def private_space_doors(*, viewer: Viewer) -> QuerySet[Space]:
     """Private spaces a signed-in member is not in yet: name and description only, to ask to join."""
-    if not viewer.is_authenticated or viewer.is_staff:
+    if not viewer.is_authenticated or member_is_operator(member=viewer):
         return Space.objects.none()
     return (
         Space.objects.filter(visibility=SpaceVisibility.PRIVATE)

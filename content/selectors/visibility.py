@@ -16,6 +16,7 @@ from content.models import (
     SpaceVisibility,
 )
 from members.models import Member
+from members.selectors import member_is_moderator, member_is_operator
 
 Viewer = Member | AnonymousUser
 
@@ -23,7 +24,7 @@ Viewer = Member | AnonymousUser
 def spaces_readable(*, viewer: Viewer) -> QuerySet[Space]:
     if not viewer.is_authenticated:
         return Space.objects.filter(visibility=SpaceVisibility.PUBLIC)
-    if viewer.is_staff:
+    if member_is_operator(member=viewer):
         return Space.objects.all()  # operators see every space
     # The private branch joins memberships; filter through an id subquery so no space appears twice.
     private_ids = SpaceMembership.objects.filter(
@@ -78,9 +79,7 @@ def is_space_moderator(*, member: Viewer, space: Space) -> bool:
     """Operators, site moderators (the `moderator` group) and the space's own moderators."""
     if not member.is_authenticated:
         return False
-    if member.is_staff:
-        return True
-    if member.groups.filter(name="moderator").exists():
+    if member_is_moderator(member=member):  # operators and site moderators
         return True
     return SpaceMembership.objects.filter(
         space=space, member_id=member.pk, role=MembershipRole.MODERATOR, status=MembershipStatus.ACTIVE
@@ -92,7 +91,7 @@ def can_participate(*, member: Viewer, space: Space) -> bool:
     members-only spaces let any signed-in member take part (they join on their first post)."""
     if not member.is_authenticated or not member.is_active:
         return False
-    if space.visibility != SpaceVisibility.PRIVATE or member.is_staff:
+    if space.visibility != SpaceVisibility.PRIVATE or member_is_operator(member=member):
         return True
     return SpaceMembership.objects.filter(
         space=space, member_id=member.pk, status=MembershipStatus.ACTIVE

@@ -16,6 +16,7 @@ from content.models import (
 )
 from content.selectors.visibility import is_space_moderator
 from members.models import Member
+from members.selectors import member_is_operator
 
 
 def _count(space: Space, delta: int) -> None:
@@ -23,7 +24,7 @@ def _count(space: Space, delta: int) -> None:
 
 
 def space_create(*, by: Member, slug: str, name: str, **fields: object) -> Space:
-    if not by.is_staff:
+    if not member_is_operator(member=by):
         raise NotAllowed(_("Only operators can create spaces."))
     with transaction.atomic():
         space = Space.objects.create(slug=slug, name=name, created_by=by, **fields)

@@ -248,7 +248,7 @@ def test_publishing_costs_the_same_queries_with_0_or_50_watched_words(space):
     # membership (get_or_create), the insert, the space's counter, the outbox row, release: the words
     # add none (nor does the wave check, for an account older than a week)
     assert len(with_words) == len(without), "\n".join(with_words)
-    assert len(without) == 9, "\n".join(without)
+    assert len(without) == 8, "\n".join(without)
 
 
 # --- the admin -----------------------------------------------------------------------------------

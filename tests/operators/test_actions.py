@@ -185,11 +185,6 @@ def test_an_operator_publishes_a_draft_a_moderator_cannot(as_who, draft):
 
 
 @pytest.mark.legal("L18")
-@pytest.mark.xfail(
-    strict=True,
-    reason="moderation/admin.py plugs moderation's member_suspend_by_staff into MemberAdmin.suspend_service "
-    "(the operators report); the lead applies it, then this passes (remove the mark)",
-)
 def test_a_suspension_from_the_admin_is_in_the_audit_log_and_the_member_is_told(as_who, operator, member):
     answers = {"apply": "1", "days": "3", "reason": "Insults in three threads.", "rule": "Rules 2026-11 §2"}
     act(as_who("operator"), MEMBERS, "suspend", [member.pk], **answers)

@@ -183,11 +183,6 @@ def test_moderators_and_operators_use_the_moderation_queue(as_who, who, status):
 
 
 @pytest.mark.legal("L24")
-@pytest.mark.xfail(
-    strict=True,
-    reason="members.selectors.member_is_moderator counts every staff member as a site moderator; the "
-    "lead applies the change in the operators report, then this passes (remove the mark)",
-)
 def test_a_privacy_officer_is_not_a_site_moderator(as_who):
     assert as_who("privacy_officer").get("/moderation/").status_code == 403
 

@@ -68,6 +68,7 @@ if [ -z "$redis_url" ]; then
   redis_url="redis://127.0.0.1:$redis_port/0"
 fi
 
+mkdir -p var  # also when DATABASE_URL and REDIS_URL point elsewhere and nothing else made it
 cat > var/test.env <<ENV
 DATABASE_URL=$database_url
 REDIS_URL=$redis_url

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _bell_refresh(page):
-    """What happens when the member comes back to the tab (the bell also polls every 30 s)."""
-    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    """What happens when the member comes back to the window (the bell also polls every 30 s)."""
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
 
 
 def test_the_bell_count_updates_and_the_inbox_lists_and_clears_the_news(live_server, page, shoot):

@@ -16,7 +16,7 @@ def test_the_bell_shows_the_members_unread_count(member_client, member):
     page = response.content.decode()
     assert response.status_code == 200
     assert 'aria-label="2 unread"' in page
-    assert 'hx-trigger="every 30s, visibilitychange from:document"' in page
+    assert 'hx-trigger="every 30s, focus from:window"' in page
 
 
 def test_without_unread_items_the_bell_has_no_badge(member_client):

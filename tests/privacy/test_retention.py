@@ -264,3 +264,45 @@ def test_a_failing_handler_does_not_stop_the_other_categories(member, monkeypatc
     assert not InboxItem.objects.exists()
     assert RetentionRun.objects.filter(category__key="delivery_records", rows_affected=1).exists()
     assert not RetentionRun.objects.filter(category__key="staff_access_logs").exists()
+
+
+class _Killed(BaseException):
+    """What a SIGKILL looks like from inside: the process stops between two batches."""
+
+
+@pytest.mark.legal("L11")
+@pytest.mark.legal("L12")
+def test_a_run_killed_in_the_middle_of_a_category_is_finished_by_the_next_and_a_third_changes_nothing(
+    monkeypatch,
+):
+    import dataclasses
+
+    from privacy import registry
+
+    posts = [deleted_post(age_days=200) for _ in range(5)]
+    key = ("deleted_content_records", "content.posts")
+    real = registry._handlers[key]
+    batches = []
+
+    def dies_after_the_first_batch(ids):
+        if batches:
+            raise _Killed
+        batches.append(ids)
+        return real.anonymize(ids)
+
+    monkeypatch.setitem(
+        registry._handlers, key, dataclasses.replace(real, anonymize=dies_after_the_first_batch)
+    )
+    with pytest.raises(_Killed):
+        retention_apply_category(category=category("deleted_content_records"), batch_size=2)
+    # every batch is its own transaction: the first two are done, the rest untouched, none half-done
+    bodies = dict(Post.objects.filter(pk__in=[p.pk for p in posts]).values_list("pk", "body"))
+    assert sorted(body == "" for body in bodies.values()) == [False, False, False, True, True]
+
+    monkeypatch.setitem(registry._handlers, key, real)
+    second = retention_apply_category(category=category("deleted_content_records"), batch_size=2)
+    third = retention_apply_category(category=category("deleted_content_records"), batch_size=2)
+
+    assert second.rows_affected == 3
+    assert third.rows_affected == 0
+    assert not Post.objects.filter(pk__in=[p.pk for p in posts]).exclude(body="").exists()

@@ -196,3 +196,19 @@ def test_outsiders_get_a_404_for_private_content_and_visitors_must_log_in(
     client.force_login(member)
     assert client.get(f"/moderation/report/post/{secret.pk}/").status_code == 404
     assert client.get("/moderation/report/space/1/").status_code == 404
+
+
+def test_the_item_page_links_an_edited_posts_earlier_versions(client, moderator):
+    from django.utils import timezone
+
+    from moderation.models import ReviewItem
+    from moderation.services import report_file
+    from tests.factories import MemberFactory, PostFactory
+
+    post = PostFactory(edited_at=timezone.now())
+    report_file(reporter=MemberFactory(), kind="post", object_id=post.pk, reason="spam")
+    client.force_login(moderator)
+
+    page = client.get(f"/moderation/items/{ReviewItem.objects.get().pk}/").content.decode()
+
+    assert f'href="/p/{post.pk}/revisions/"' in page

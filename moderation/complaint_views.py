@@ -1,9 +1,6 @@
 """The complaints desk (LEGAL L19): the member's form and their complaints; the desk for site moderators
 and operators."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,6 +30,7 @@ from moderation.complaints import (
     complaint_reply,
     complaints_of,
 )
+from moderation.view_access import only_for
 
 PAGE_SIZE = 100
 
@@ -97,18 +95,7 @@ def complaint_mine(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "moderation/complaint_mine.html", context, status=400 if form.errors else 200)
 
 
-def complaint_handlers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not can_handle_complaints(member=request.user):
-            return render(request, "403.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-
-    return wrapper
+complaint_handlers_only = only_for(lambda member: can_handle_complaints(member=member))
 
 
 @complaint_handlers_only

@@ -1,9 +1,6 @@
 """The review queue, an item with its reports and the author's case file, claiming and deciding; and the
 report form members reach from every post, comment, event and profile."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
@@ -58,24 +55,13 @@ from moderation.services import (
     target_url,
 )
 from moderation.sweep import review_item_sweep, sweep_check
+from moderation.view_access import only_for
 
 QUEUE_SIZE = 100
 
 
-def moderators_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-out visitors go to the login page; members who moderate nothing get the 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not can_use_queue(viewer=request.user):
-            return render(request, "403.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-
-    return wrapper
+# Signed-out visitors go to the login page; members who moderate nothing get the 403 page.
+moderators_only = only_for(lambda member: can_use_queue(viewer=member))
 
 
 @moderators_only
@@ -322,18 +308,7 @@ def appeal_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "moderation/appeal_form.html", context, status=400 if form.errors else 200)
 
 
-def appeal_handlers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not can_see_appeals(viewer=request.user):
-            return render(request, "403.html", status=403)
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-
-    return wrapper
+appeal_handlers_only = only_for(lambda member: can_see_appeals(viewer=member))
 
 
 @appeal_handlers_only

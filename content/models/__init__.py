@@ -1,4 +1,5 @@
 from content.delivery.models import Delivery, EmailOptOut, Outbox  # noqa: F401
+from content.models.corrections import CorrectionNote, CorrectionReply
 from content.models.events import RSVP, CalendarToken, Event, RSVPStatus
 from content.models.inbox import InboxItem
 from content.models.polls import Poll, PollChoice, PollOption, PollVote
@@ -30,6 +31,8 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "ContentStatus",
+    "CorrectionNote",
+    "CorrectionReply",
     "Event",
     "InboxItem",
     "MembershipRole",

@@ -1,5 +1,8 @@
 from django.apps import AppConfig, apps
+from django.conf import settings
 from django.db.models.signals import post_migrate
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class CommunityConfig(AppConfig):
@@ -7,7 +10,14 @@ class CommunityConfig(AppConfig):
     verbose_name = "Community"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from community.roles import roles_sync_after_migrate
+
+        # The admin says whose community it runs, in the reader's language, not "Django administration".
+        admin.site.site_header = format_lazy(_("{name} administration"), name=settings.COMMUNITY_NAME)
+        admin.site.site_title = format_lazy(_("{name} admin"), name=settings.COMMUNITY_NAME)
+        admin.site.index_title = _("Run the community")
 
         # Staff roles are kept in code (community/roles.py); permissions exist only after migrate.
         # post_migrate reaches only apps with models, one by one: the roles are synced once, with the

@@ -7,6 +7,11 @@ reader's language, so a cached block is never in the wrong language.
 
 Days are the reader's days: the period is the last N local days including today, in the time zone
 active for the request (the member's own, set by MemberLanguageMiddleware).
+
+An earlier period (`until=` a past day, for the community goals' trends, community/goals_progress.py)
+is computed by the same queries with an upper bound: only what happened before its last day ended
+counts, and the figures that describe a moment (the queue, the complaints desk) are rebuilt as they
+stood at that moment from the rows' timestamps. Same number of queries as the current period.
 """
 
 from collections.abc import Iterable
@@ -57,6 +62,8 @@ from privacy.models import DataRequest, DeletionRequest, RetentionCategory
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
 CACHE_SECONDS = 300
+# A period that has ended changes only when old rows are deleted: kept longer.
+PAST_CACHE_SECONDS = 6 * 3600
 # A retention run still unfinished this long after it started has failed (a batch takes seconds).
 RUN_STALLED_AFTER = timedelta(hours=1)
 REPLY_WITHIN = timedelta(hours=24)
@@ -75,21 +82,39 @@ class Period:
     first_day: date
     today: date
     start: datetime  # the first day's local midnight
-    now: datetime
+    now: datetime  # for an earlier period: the moment it ended (the midnight after its last day)
+    end: datetime | None = None  # None: the period runs up to now; else nothing from `end` on counts
 
     @property
     def day_list(self) -> list[date]:
         return [self.first_day + timedelta(days=n) for n in range(self.days)]
 
 
-def period_for(*, days: int, now: datetime | None = None) -> Period:
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def period_for(*, days: int, now: datetime | None = None, until: date | None = None) -> Period:
+    """The last `days` local days including today; with `until` (a day before today), the `days` days
+    ending with that one, over and done at the midnight after it."""
     if days not in PERIODS:
         days = DEFAULT_PERIOD
     now = now or timezone.now()
     today = timezone.localdate(now)
+    if until is not None and until < today:
+        end = _midnight(until + timedelta(days=1))
+        first_day = until - timedelta(days=days - 1)
+        return Period(
+            days=days, first_day=first_day, today=until, start=_midnight(first_day), now=end, end=end
+        )
     first_day = today - timedelta(days=days - 1)
-    start = timezone.make_aware(datetime.combine(first_day, time.min), timezone.get_current_timezone())
-    return Period(days=days, first_day=first_day, today=today, start=start, now=now)
+    return Period(days=days, first_day=first_day, today=today, start=_midnight(first_day), now=now)
+
+
+def before_end(field: str, period: Period) -> Q:
+    """Nothing after an earlier period's end counts; the current period needs no bound (and adds no
+    condition to its queries)."""
+    return Q(**{f"{field}__lt": period.end}) if period.end else Q()
 
 
 class PercentileCont(Aggregate):
@@ -132,7 +157,7 @@ def _per_day(rows: Iterable[dict], period: Period, *, key: str = "day", value: s
 def _by_day(queryset: QuerySet, field: str, period: Period) -> list[int]:
     tz = timezone.get_current_timezone()
     rows = (
-        queryset.filter(**{f"{field}__gte": period.start})
+        queryset.filter(before_end(field, period), **{f"{field}__gte": period.start})
         .annotate(day=TruncDate(field, tzinfo=tz))
         .values("day")
         .annotate(n=Count("pk"))
@@ -163,10 +188,10 @@ def participation_figures(*, period: Period) -> dict:
         wau=Count("member_id", distinct=True, filter=Q(day__gte=today - timedelta(days=6))),
         mau=Count("member_id", distinct=True),
     )
-    wrote = Exists(Post.objects.filter(author_id=OuterRef("pk"))) | Exists(
-        Comment.objects.filter(author_id=OuterRef("pk"))
+    wrote = Exists(Post.objects.filter(before_end("created_at", period), author_id=OuterRef("pk"))) | Exists(
+        Comment.objects.filter(before_end("created_at", period), author_id=OuterRef("pk"))
     )
-    members = Member.objects.filter(is_active=True).aggregate(
+    members = Member.objects.filter(before_end("date_joined", period), is_active=True).aggregate(
         total=Count("pk"), wrote=Count("pk", filter=Q(wrote))
     )
     return {
@@ -193,13 +218,15 @@ def first_posts(*, period: Period) -> QuerySet[Post]:
         Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
     )
     first_reply = (
-        Comment.objects.filter(post_id=OuterRef("pk"), status=ContentStatus.PUBLISHED)
+        Comment.objects.filter(
+            before_end("created_at", period), post_id=OuterRef("pk"), status=ContentStatus.PUBLISHED
+        )
         .exclude(author_id=OuterRef("author_id"))
         .order_by("created_at")
         .values("created_at")[:1]
     )
     return (
-        Post.objects.filter(created_at__gte=period.start)
+        Post.objects.filter(before_end("created_at", period), created_at__gte=period.start)
         .exclude(Exists(earlier))
         .annotate(first_reply_at=Subquery(first_reply))
     )
@@ -227,43 +254,90 @@ def welcome_figures(*, period: Period) -> dict:
 # --- moderation ---------------------------------------------------------------------------------
 
 
+def _in_period(period: Period):
+    """A Q factory: the field's time falls in the period (from its first midnight to its end)."""
+    return lambda field: Q(**{f"{field}__gte": period.start}) & before_end(field, period)
+
+
+def _complaints_desk(period: Period) -> dict:
+    """The complaints desk: open, overdue and received in the period. For an earlier period, open at
+    its end means not closed by then and the member's last message before then not yet answered by
+    staff (a complaint whose clock restarted after the end keeps its later due date: approximate)."""
+    received = _in_period(period)("created_at")
+    if period.end is None:
+        is_open = Q(status=ComplaintStatus.OPEN)
+        complaints = Complaint.objects.all()
+    else:
+        end = period.end
+        last_word = (
+            ComplaintMessage.objects.filter(complaint_id=OuterRef("pk"), from_staff=False, created_at__lt=end)
+            .order_by("-created_at")
+            .values("created_at")[:1]
+        )
+        answered = ComplaintMessage.objects.filter(
+            complaint_id=OuterRef("pk"),
+            from_staff=True,
+            created_at__lt=end,
+            created_at__gte=OuterRef("last_word"),
+        )
+        complaints = Complaint.objects.annotate(last_word=Subquery(last_word), answered=Exists(answered))
+        is_open = Q(created_at__lt=end, answered=False) & ~Q(closed_at__lt=end)  # NULL: not closed
+    return complaints.aggregate(
+        open=Count("pk", filter=is_open),
+        overdue=Count("pk", filter=is_open & Q(due_at__lt=period.now)),
+        received=Count("pk", filter=received),
+    )
+
+
 def moderation_figures(*, period: Period) -> dict:
     """6 queries: the queue now, the median time to a decision, reports by reason, appeals, the
-    complaints desk now and the median time to a complaint's first answer (L19)."""
+    complaints desk now and the median time to a complaint's first answer (L19). For an earlier
+    period the queue and the desk are as they stood at its end; who had claimed an item then is not
+    kept, so "waiting for a first look" is unknown (None)."""
     now = period.now
-    waiting = ~Q(status=ReviewStatus.DECIDED)
-    decided_in_period = Q(status=ReviewStatus.DECIDED, decided_at__gte=period.start)
+    in_period = _in_period(period)
+    if period.end is None:
+        waiting = ~Q(status=ReviewStatus.DECIDED)
+    else:
+        waiting = Q(created_at__lt=period.end) & ~Q(status=ReviewStatus.DECIDED, decided_at__lt=period.end)
+    decided_in_period = Q(status=ReviewStatus.DECIDED) & in_period("decided_at")
     queue = ReviewItem.objects.aggregate(
         open=Count("pk", filter=waiting),
         overdue=Count("pk", filter=waiting & Q(due_at__lt=now)),
         triage_overdue=Count("pk", filter=Q(status=ReviewStatus.OPEN, triage_due_at__lt=now)),
         decided=Count("pk", filter=decided_in_period),
     )
+    if period.end is not None:
+        queue["triage_overdue"] = None
     decision = median_seconds(ReviewItem.objects.filter(decided_in_period), F("decided_at") - F("created_at"))
     reasons = list(
-        Report.objects.filter(created_at__gte=period.start)
+        Report.objects.filter(in_period("created_at"))
         .values("reason")
         .annotate(n=Count("pk"))
         .order_by("-n", "reason")
     )
+    if period.end is None:
+        appeal_open = Q(status=AppealStatus.OPEN)
+    else:
+        appeal_open = Q(created_at__lt=period.end) & (
+            Q(status=AppealStatus.OPEN) | Q(decided_at__gte=period.end)
+        )
     appeals = Appeal.objects.aggregate(
-        filed=Count("pk", filter=Q(created_at__gte=period.start)),
-        open=Count("pk", filter=Q(status=AppealStatus.OPEN)),
-        decided=Count("pk", filter=~Q(status=AppealStatus.OPEN) & Q(decided_at__gte=period.start)),
-        upheld=Count("pk", filter=Q(status=AppealStatus.UPHELD, decided_at__gte=period.start)),
+        filed=Count("pk", filter=in_period("created_at")),
+        open=Count("pk", filter=appeal_open),
+        decided=Count("pk", filter=~Q(status=AppealStatus.OPEN) & in_period("decided_at")),
+        upheld=Count("pk", filter=Q(status=AppealStatus.UPHELD) & in_period("decided_at")),
     )
-    complaints = Complaint.objects.aggregate(
-        open=Count("pk", filter=Q(status=ComplaintStatus.OPEN)),
-        overdue=Count("pk", filter=Q(status=ComplaintStatus.OPEN, due_at__lt=now)),
-        received=Count("pk", filter=Q(created_at__gte=period.start)),
-    )
+    complaints = _complaints_desk(period)
     first_answer = (
-        ComplaintMessage.objects.filter(complaint_id=OuterRef("pk"), from_staff=True)
+        ComplaintMessage.objects.filter(
+            before_end("created_at", period), complaint_id=OuterRef("pk"), from_staff=True
+        )
         .order_by("created_at")
         .values("created_at")[:1]
     )
     answered = (
-        Complaint.objects.filter(created_at__gte=period.start)
+        Complaint.objects.filter(in_period("created_at"))
         .annotate(first_answer_at=Subquery(first_answer))
         .filter(first_answer_at__isnull=False)
     )
@@ -293,6 +367,7 @@ def emails_per_member_day(*, period: Period) -> dict:
     tz = timezone.get_current_timezone()
     counts = (
         Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.SENT, sent_at__gte=period.start)
+        .filter(before_end("sent_at", period))
         .annotate(day=TruncDate("sent_at", tzinfo=tz))
         .values("recipient_id", "day")
         .annotate(n=Count("pk"))
@@ -332,10 +407,13 @@ def delivery_figures(*, period: Period) -> dict:
     rows = (
         Delivery.objects.filter(channel=Channel.EMAIL)
         .filter(
-            Q(status=DeliveryStatus.SENT, sent_at__gte=period.start)
-            | Q(
-                status__in=[DeliveryStatus.ROLLED_OVER, DeliveryStatus.CANCELLED],
-                due_at__gte=period.start,
+            (Q(status=DeliveryStatus.SENT, sent_at__gte=period.start) & before_end("sent_at", period))
+            | (
+                Q(
+                    status__in=[DeliveryStatus.ROLLED_OVER, DeliveryStatus.CANCELLED],
+                    due_at__gte=period.start,
+                )
+                & before_end("due_at", period)
             )
         )
         .annotate(day=TruncDate(when, tzinfo=tz), fate=fate)
@@ -353,14 +431,17 @@ def delivery_figures(*, period: Period) -> dict:
     per_day = {name: [int(days.get(day, 0)) for day in period.day_list] for name, days in series.items()}
     cancelled = list(
         Delivery.objects.filter(
-            channel=Channel.EMAIL, status=DeliveryStatus.CANCELLED, due_at__gte=period.start
+            before_end("due_at", period),
+            channel=Channel.EMAIL,
+            status=DeliveryStatus.CANCELLED,
+            due_at__gte=period.start,
         )
         .values("reason")
         .annotate(n=Count("pk"))
         .order_by("-n", "reason")
     )
     unsubscribes = list(
-        EmailOptOut.objects.filter(created_at__gte=period.start)
+        EmailOptOut.objects.filter(before_end("created_at", period), created_at__gte=period.start)
         .values("category")
         .annotate(n=Count("pk"))
         .order_by("-n", "category")
@@ -400,7 +481,9 @@ def delivery_figures(*, period: Period) -> dict:
 def privacy_figures(*, period: Period) -> dict:
     """4 queries: the request desk now, the median time to answer a request, account deletions in
     progress, and the retention runs of the last 7 days per category (a category that did not run
-    shows with none)."""
+    shows with none). The current period only (no goal reads these figures)."""
+    if period.end is not None:
+        raise ValueError("privacy figures are computed for the current period only")
     now = period.now
     open_request = Q(status__in=DataRequest.OPEN_STATUSES)
     requests = DataRequest.objects.aggregate(
@@ -458,19 +541,37 @@ FIGURES = {
 }
 
 
-def dashboard_figures(*, sections: Iterable[str], days: int, now: datetime | None = None) -> dict:
+# The sections an earlier period (until=) can be computed for.
+PAST_SECTIONS = (PARTICIPATION, WELCOME, MODERATION, DELIVERY)
+
+
+def dashboard_figures(
+    *, sections: Iterable[str], days: int, now: datetime | None = None, until: date | None = None
+) -> dict:
     """The figures of the sections asked for, each cached CACHE_SECONDS by period, local day and time
-    zone (a second reader within minutes costs no query)."""
-    period = period_for(days=days, now=now)
+    zone (a second reader within minutes costs no query). With `until` (a day before today): the
+    period that ended with that day, cached PAST_CACHE_SECONDS; PRIVACY cannot be asked for it."""
+    period = period_for(days=days, now=now, until=until)
     tz = timezone.get_current_timezone_name()
     figures = {"period": {"days": period.days, "first_day": period.first_day, "today": period.today}}
     for section in SECTIONS:
         if section not in sections:
             continue
-        key = f"dashboard:v1:{section}:{period.days}:{period.today.isoformat()}:{tz}"
+        if period.end is None:
+            key, seconds = (
+                f"dashboard:v1:{section}:{period.days}:{period.today.isoformat()}:{tz}",
+                CACHE_SECONDS,
+            )
+            computed_at = period.now
+        else:
+            key, seconds = (
+                f"dashboard:v1:past:{section}:{period.days}:{period.today.isoformat()}:{tz}",
+                PAST_CACHE_SECONDS,
+            )
+            computed_at = timezone.now() if now is None else now
         value = cache.get(key)
         if value is None:
-            value = {**FIGURES[section](period=period), "computed_at": period.now}
-            cache.set(key, value, CACHE_SECONDS)
+            value = {**FIGURES[section](period=period), "computed_at": computed_at}
+            cache.set(key, value, seconds)
         figures[section] = value
     return figures

@@ -16,6 +16,7 @@ FIGURES = [
     "bench.figures.p3_planning",
     "bench.figures.p4_dispatch_rate",
     "bench.figures.p6_digests",
+    "bench.figures.p7_dashboard_admin",
     "bench.figures.p5_retention",
 ]
 

@@ -146,7 +146,7 @@ class PostRevisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(MemberContentAdmin):
-    list_display = ("pk", "post", "author", "status", "reaction_count", "created_at")
+    list_display = ("id", "post", "author", "status", "reaction_count", "created_at")
     list_filter = ("status", ("deleted_at", admin.EmptyFieldListFilter))
     list_select_related = ("post", "author")
     search_fields = ("=id", "=post__id", "author__email", "author__display_name")

@@ -173,9 +173,13 @@ class Block(models.Model):
     """`blocker` blocked `blocked`: the blocked member cannot reply to, mention or see the profile of
     the blocker."""
 
-    blocker = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_made")
-    blocked = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="blocks_received")
-    created_at = models.DateTimeField(auto_now_add=True)
+    blocker = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="blocks_made", verbose_name=_("member who blocked")
+    )
+    blocked = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="blocks_received", verbose_name=_("blocked member")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("block")
@@ -193,9 +197,13 @@ class Block(models.Model):
 class Mute(models.Model):
     """`muter` muted `muted`: the muted member's posts and comments are collapsed for the muter."""
 
-    muter = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="mutes_made")
-    muted = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="mutes_received")
-    created_at = models.DateTimeField(auto_now_add=True)
+    muter = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="mutes_made", verbose_name=_("member who muted")
+    )
+    muted = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="mutes_received", verbose_name=_("muted member")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("mute")
@@ -212,8 +220,10 @@ class Mute(models.Model):
 class ActiveDay(models.Model):
     """One row per member per day they used the site: the 'days active' of the trust level."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="active_days")
-    day = models.DateField()
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="active_days", verbose_name=_("member")
+    )
+    day = models.DateField(_("day"))
 
     class Meta:
         verbose_name = _("active day")
@@ -243,7 +253,9 @@ class BannedEmail(models.Model):
 class GuardianConsent(models.Model):
     """L5: the consent a guardian gives, through an emailed link, before a minor's account is active."""
 
-    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="guardian_consent")
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, related_name="guardian_consent", verbose_name=_("member")
+    )
     guardian_email = models.EmailField(_("guardian's email address"))
     requested_at = models.DateTimeField(_("requested"), default=django_timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)

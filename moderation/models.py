@@ -51,30 +51,47 @@ class ReviewItem(models.Model):
     """One per reported target while it is open: every report on it aggregates here."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=TargetKind.choices)
-    object_id = models.PositiveBigIntegerField()
+    object_id = models.PositiveBigIntegerField(_("object id"))
     space = models.ForeignKey(
-        "content.Space", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "content.Space",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("space"),
     )
     reason = models.CharField(_("most serious reason"), max_length=12, choices=ReportReason.choices)
     # The content as it was at the first report: an author who edits it afterwards changes nothing here.
-    snapshot_title = models.CharField(max_length=200, blank=True)
-    snapshot_body = models.TextField(blank=True)
+    snapshot_title = models.CharField(_("title when reported"), max_length=200, blank=True)
+    snapshot_body = models.TextField(_("text when reported"), blank=True)
     snapshot_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     priority = models.PositiveIntegerField(_("priority"), default=0)
-    report_count = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
-    claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    report_count = models.PositiveIntegerField(_("report count"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
     )
-    claim_expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claimed by"),
+    )
+    claim_expires_at = models.DateTimeField(_("claim expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     # L19: first look within a day, a decision by the reason's response clock.
-    triage_due_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision = models.CharField(max_length=8, choices=ActionKind.choices, blank=True)
+    triage_due_at = models.DateTimeField(_("first look due"))
+    due_at = models.DateTimeField(_("decision due"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=8, choices=ActionKind.choices, blank=True)
 
     class Meta:
         verbose_name = _("review item")
@@ -98,16 +115,22 @@ class ReviewItem(models.Model):
 
 
 class Report(models.Model):
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=TargetKind.choices)
-    object_id = models.PositiveBigIntegerField()
-    review_item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="reports")
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.PROTECT, related_name="reports", verbose_name=_("review item")
+    )
     reason = models.CharField(_("reason"), max_length=12, choices=ReportReason.choices)
     details = models.TextField(_("details"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # NULL while open: the partial unique constraint (one open report per reporter and target) needs it.
-    outcome = models.CharField(max_length=10, choices=ReportOutcome.choices, null=True, blank=True)  # noqa: DJ001
-    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(  # noqa: DJ001
+        _("outcome"), max_length=10, choices=ReportOutcome.choices, null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report")
@@ -161,21 +184,36 @@ class ModerationAction(models.Model):
     """Append-only audit log: rows are written once and never changed or deleted."""
 
     review_item = models.ForeignKey(
-        ReviewItem, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+        ReviewItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name=_("review item"),
     )
     # NULL for what the system did on its own (an IP notice's restore after the counter-notice period)
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderator"),
     )
     # blank for a record that is not a measure (a counter-notice filed, an escalation): `code` says what
     action = models.CharField(_("action"), max_length=8, choices=ActionKind.choices, blank=True)
     # the namespaced code of what happened ("moderation.post.removed", "moderation.ip_notice.restored");
     # filled from kind and action when a caller gives none
     code = models.CharField(_("code"), max_length=64, blank=True, db_index=True)
-    kind = models.CharField(max_length=10, choices=TargetKind.choices)
-    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("kind"), max_length=10, choices=TargetKind.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
     target_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     reason = models.TextField(_("reason"))
     rule = models.CharField(_("rule"), max_length=200)
@@ -190,7 +228,7 @@ class ModerationAction(models.Model):
     sweep = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="swept", verbose_name=_("sweep")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -223,17 +261,26 @@ class Appeal(models.Model):
     """L18: the member a restrictive action was taken against asks for it to be reviewed again, by a
     moderator who did not take it. One appeal per action."""
 
-    action = models.OneToOneField(ModerationAction, on_delete=models.PROTECT, related_name="appeal")
-    appellant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.OneToOneField(
+        ModerationAction, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("moderation action")
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("appellant")
+    )
     statement = models.TextField(_("statement"), max_length=2000)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     status = models.CharField(
         _("status"), max_length=8, choices=AppealStatus.choices, default=AppealStatus.OPEN
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
 
     class Meta:
@@ -269,7 +316,12 @@ class Complaint(models.Model):
     # "C-2026-000123": written right after the insert, from the year and the id (NULL for that moment)
     reference = models.CharField(_("reference"), max_length=20, unique=True, null=True, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("complainant"),
     )
     topic = models.CharField(_("about"), max_length=10, choices=ComplaintTopic.choices)
     subject = models.CharField(_("subject"), max_length=200)
@@ -281,7 +333,12 @@ class Complaint(models.Model):
     answered_at = models.DateTimeField(_("last answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
     )
 
     class Meta:
@@ -299,13 +356,20 @@ class Complaint(models.Model):
 class ComplaintMessage(models.Model):
     """One message of a complaint's thread: the member's first text, then replies either way."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="messages", verbose_name=_("complaint")
     )
-    from_staff = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    from_staff = models.BooleanField(_("from staff"), default=False)
     body = models.TextField(_("message"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("complaint message")
@@ -342,25 +406,35 @@ class IpNotice(models.Model):
     evidence = models.TextField(_("registration or evidence"))
     evidence_url = models.URLField(_("evidence link"), max_length=500)
     content_url = models.CharField(_("content address"), max_length=500)
-    kind = models.CharField(max_length=10, choices=TargetKind.choices)
-    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("kind"), max_length=10, choices=TargetKind.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
     target_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     review_item = models.ForeignKey(
-        ReviewItem, on_delete=models.PROTECT, null=True, blank=True, related_name="ip_notices"
+        ReviewItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ip_notices",
+        verbose_name=_("review item"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=IpNoticeStatus.choices, default=IpNoticeStatus.HIDDEN
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
     counter_statement = models.TextField(_("counter-notice"), blank=True)
     counter_evidence = models.TextField(_("counter-notice evidence"), blank=True)
-    countered_at = models.DateTimeField(null=True, blank=True)
-    restore_due_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    countered_at = models.DateTimeField(_("counter-notice filed at"), null=True, blank=True)
+    restore_due_at = models.DateTimeField(_("restore due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("taken further at"), null=True, blank=True)
     escalation_note = models.TextField(_("how the rights holder took it further"), blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("IP notice")
@@ -415,7 +489,12 @@ class WatchedWord(models.Model):
     note = models.CharField(_("note for operators"), max_length=500, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -448,10 +527,12 @@ class RuleHit(models.Model):
     """Why an automatic rule opened or joined a review item, for the moderators: the rule, and its facts
     as JSON (the word and the text it found, the wave's posts...), put into words when shown."""
 
-    review_item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="rule_hits")
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.CASCADE, related_name="rule_hits", verbose_name=_("review item")
+    )
     rule = models.CharField(_("rule"), max_length=16, choices=RuleKind.choices)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("automatic rule hit")
@@ -466,11 +547,16 @@ class DuplicateWave(models.Model):
     """One row per body fingerprint ever posted by several new accounts: the row is locked while a
     copy is added, so a wave opens one review item however many copies arrive at once."""
 
-    fingerprint = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(_("text fingerprint"), max_length=64, unique=True)
     review_item = models.ForeignKey(
-        ReviewItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ReviewItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("review item"),
     )
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
         verbose_name = _("duplicate wave")

@@ -50,12 +50,14 @@ def policy_content_hash(body_en: str, body_zh: str) -> str:
 
 
 class PolicyVersion(models.Model):
-    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
+    document = models.ForeignKey(
+        PolicyDocument, on_delete=models.PROTECT, related_name="versions", verbose_name=_("document")
+    )
     label = models.SlugField(_("version"), max_length=32, help_text=_("For example 2026-11 or 1.2"))
     body_en = models.TextField(_("text in English (Markdown)"))
     body_zh = models.TextField(_("text in Chinese (Markdown)"))
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,6 +66,7 @@ class PolicyVersion(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta:
@@ -120,17 +123,31 @@ class ConsentEntry(models.Model):
     """
 
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="consent_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="consent_entries",
+        verbose_name=_("member"),
     )
     member_ref = models.PositiveBigIntegerField(_("member id"), db_index=True, editable=False)
     purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
     version = models.ForeignKey(
-        PolicyVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="consents"
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("policy version"),
     )
     granted = models.BooleanField(_("granted"))
     channel = models.CharField(_("channel"), max_length=8, choices=ConsentChannel.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
@@ -225,12 +242,17 @@ class RetentionCategory(models.Model):
 class LegalHold(models.Model):
     """Pauses retention for one member's rows or one object, e.g. while a court or regulator asks."""
 
-    category = models.ForeignKey(RetentionCategory, on_delete=models.PROTECT, related_name="holds")
+    category = models.ForeignKey(
+        RetentionCategory,
+        on_delete=models.PROTECT,
+        related_name="holds",
+        verbose_name=_("retention category"),
+    )
     member_id_held = models.PositiveBigIntegerField(_("member id"), null=True, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=200)
     until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: until lifted."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -238,6 +260,7 @@ class LegalHold(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("placed by"),
     )
 
     class Meta:
@@ -258,8 +281,10 @@ class LegalHold(models.Model):
 class RetentionRun(models.Model):
     """LEGAL L12: proof that a run happened; counts and times only, never personal data."""
 
-    category = models.ForeignKey(RetentionCategory, on_delete=models.PROTECT, related_name="runs")
-    action = models.CharField(max_length=12, choices=RetentionAction.choices)
+    category = models.ForeignKey(
+        RetentionCategory, on_delete=models.PROTECT, related_name="runs", verbose_name=_("retention category")
+    )
+    action = models.CharField(_("action"), max_length=12, choices=RetentionAction.choices)
     cutoff = models.DateTimeField(_("cutoff"))
     rows_affected = models.PositiveIntegerField(_("rows affected"), default=0)
     rows_held = models.PositiveIntegerField(_("rows held"), default=0)
@@ -354,11 +379,13 @@ class ExportArchive(models.Model):
     OPEN_STATUSES = (ExportStatus.REQUESTED, ExportStatus.BUILDING)
     MAX_DOWNLOADS = 3
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports", verbose_name=_("member")
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=ExportStatus.choices, default=ExportStatus.REQUESTED
     )
-    file = models.FileField(storage=export_storage, blank=True, editable=False)
+    file = models.FileField(_("file"), storage=export_storage, blank=True, editable=False)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     download_count = models.PositiveSmallIntegerField(_("downloads"), default=0)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)

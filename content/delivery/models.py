@@ -7,10 +7,10 @@ class Outbox(models.Model):
     """ "Plan deliveries for <kind> <object_id>", written in the same transaction as the content, so
     nothing is lost when the broker is down or a process dies right after the commit."""
 
-    kind = models.CharField(max_length=40)
-    object_id = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    planned_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    object_id = models.BigIntegerField(_("object id"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    planned_at = models.DateTimeField(_("planned at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox row")
@@ -57,27 +57,41 @@ class Category(models.TextChoices):
 class Delivery(models.Model):
     """One message to one member on one channel. The unique key makes planning idempotent."""
 
-    source_kind = models.CharField(max_length=40)
-    source_id = models.BigIntegerField()
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    category = models.CharField(max_length=16, choices=Category.choices)
-    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    source_kind = models.CharField(_("source kind"), max_length=40)
+    source_id = models.BigIntegerField(_("source id"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     # the in-app item of the same news: once read, the email is no longer needed
     inbox_item = models.ForeignKey(
-        "content.InboxItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "content.InboxItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inbox item"),
     )
-    due_at = models.DateTimeField()
-    lease_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    message_id = models.CharField(max_length=200, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField(_("scheduled for"))
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    message_id = models.CharField(_("message id"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     # the digest email this item went into (digest-channel items and emails rolled over by the budget)
     digest = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="digest_items"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digest_items",
+        verbose_name=_("digest"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -123,9 +137,11 @@ class Delivery(models.Model):
 class EmailOptOut(models.Model):
     """The member stopped this category of email (one-click unsubscribe, L14)."""
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    category = models.CharField(max_length=16, choices=Category.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("member")
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("email opt-out")

@@ -10,11 +10,15 @@ from content.models.posts import ContentStatus
 
 
 class Event(models.Model):
-    space = models.ForeignKey("content.Space", on_delete=models.PROTECT, related_name="events")
-    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events")
+    space = models.ForeignKey(
+        "content.Space", on_delete=models.PROTECT, related_name="events", verbose_name=_("space")
+    )
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events", verbose_name=_("organiser")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=10000, blank=True)
-    description_html = models.TextField(editable=False, blank=True)
+    description_html = models.TextField(_("description (HTML)"), editable=False, blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     timezone = models.CharField(_("time zone of the event"), max_length=64, default="UTC")
@@ -26,12 +30,14 @@ class Event(models.Model):
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
     rsvp_deadline = models.DateTimeField(_("RSVP deadline"), null=True, blank=True)
-    status = models.CharField(max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED)
-    going_count = models.PositiveIntegerField(default=0, editable=False)
-    waitlist_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    search_vector = SearchVectorField(null=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED
+    )
+    going_count = models.PositiveIntegerField(_("people going"), default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(_("people on the waitlist"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    search_vector = SearchVectorField(_("search index"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("event")
@@ -58,13 +64,15 @@ class RSVPStatus(models.TextChoices):
 
 
 class RSVP(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps")
-    status = models.CharField(max_length=12, choices=RSVPStatus.choices)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps", verbose_name=_("event"))
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps", verbose_name=_("member")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=RSVPStatus.choices)
     # First come, first served: the waitlist is ordered by when each member joined it.
-    waitlisted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    waitlisted_at = models.DateTimeField(_("joined the waitlist"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("RSVP")
@@ -87,10 +95,17 @@ class CalendarToken(models.Model):
     """The secret in a member's personal calendar feed URL; replacing it revokes the old URL."""
 
     member = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_token",
+        verbose_name=_("member"),
     )
-    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
 
     def __str__(self) -> str:
         return f"calendar token of {self.member_id}"

@@ -27,14 +27,16 @@ OPTIONS_MAX = 20
 
 
 class Poll(models.Model):
-    post = models.OneToOneField("content.Post", on_delete=models.CASCADE, related_name="poll")
+    post = models.OneToOneField(
+        "content.Post", on_delete=models.CASCADE, related_name="poll", verbose_name=_("post")
+    )
     allows_multiple = models.BooleanField(_("members may choose several options"), default=False)
     is_anonymous = models.BooleanField(_("anonymous votes"), default=False)
     results_after_close = models.BooleanField(_("results only after the poll closes"), default=False)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     # How many members voted (the percentages' base; with several choices the options add up to more).
-    voter_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    voter_count = models.PositiveIntegerField(_("voters"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("poll")
@@ -49,11 +51,11 @@ class Poll(models.Model):
 
 
 class PollOption(models.Model):
-    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
-    position = models.PositiveSmallIntegerField()
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options", verbose_name=_("poll"))
+    position = models.PositiveSmallIntegerField(_("position"))
     label = models.CharField(_("option"), max_length=OPTION_MAX)
     # kept by the vote service with atomic F() updates in one order (see poll_vote)
-    vote_count = models.PositiveIntegerField(default=0, editable=False)
+    vote_count = models.PositiveIntegerField(_("votes"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("poll option")
@@ -75,15 +77,20 @@ class PollVote(models.Model):
     """One member's ballot in one poll; the options chosen are its PollChoice rows."""
 
     # random, not a sequence: the order of anonymous ballots must not tell the order of the votes
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes", verbose_name=_("poll"))
     # public polls only; always empty for an anonymous poll
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member"),
     )
-    voter_key = models.CharField(max_length=64, editable=False)
+    voter_key = models.CharField(_("voter key"), max_length=64, editable=False)
     # public polls only (the CSV's "voted at"); an anonymous ballot keeps no time
-    voted_at = models.DateTimeField(null=True, blank=True)
+    voted_at = models.DateTimeField(_("voted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("poll vote")
@@ -97,9 +104,13 @@ class PollVote(models.Model):
 
 
 class PollChoice(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    vote = models.ForeignKey(PollVote, on_delete=models.CASCADE, related_name="choices")
-    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="+")
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(
+        PollVote, on_delete=models.CASCADE, related_name="choices", verbose_name=_("ballot")
+    )
+    option = models.ForeignKey(
+        PollOption, on_delete=models.CASCADE, related_name="+", verbose_name=_("option")
+    )
 
     class Meta:
         verbose_name = _("poll choice")

@@ -23,28 +23,39 @@ class ContentStatus(models.TextChoices):
 
 
 class Post(models.Model):
-    space = models.ForeignKey("content.Space", on_delete=models.PROTECT, related_name="posts")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    space = models.ForeignKey(
+        "content.Space", on_delete=models.PROTECT, related_name="posts", verbose_name=_("space")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts", verbose_name=_("author")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=PostKind.choices, default=PostKind.DISCUSSION)
     is_promotional = models.BooleanField(
         _("promotional"), default=False, help_text=_("Goes only to members who agreed to marketing.")
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     body = models.TextField(_("body"), max_length=BODY_MAX)
-    body_html = models.TextField(editable=False)
+    body_html = models.TextField(_("body (HTML)"), editable=False)
     # sha256 of the normalised body: refuses the same text twice from one member (duplicate detection).
-    body_fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
-    status = models.CharField(max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED)
-    is_pinned = models.BooleanField(_("pinned"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    last_activity_at = models.DateTimeField(auto_now_add=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    body_fingerprint = models.CharField(_("text fingerprint"), max_length=64, editable=False, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED
     )
-    comment_count = models.PositiveIntegerField(default=0, editable=False)
-    reaction_count = models.PositiveIntegerField(default=0, editable=False)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), auto_now_add=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+    comment_count = models.PositiveIntegerField(_("comment count"), default=0, editable=False)
+    reaction_count = models.PositiveIntegerField(_("reaction count"), default=0, editable=False)
     # A question's accepted answer (content/services/questions.py): set by the asker or a moderator of
     # the space; cleared when that comment is deleted or removed, so the column alone says "solved" and
     # a feed needs no join to show it.
@@ -58,9 +69,9 @@ class Post(models.Model):
     )
     # The post carries a poll (content/models/polls.py). On the row so that a feed card or a post page
     # without a poll costs no query to find out.
-    has_poll = models.BooleanField(default=False, editable=False)
+    has_poll = models.BooleanField(_("has a poll"), default=False, editable=False)
     # Full-text search (content/search.py keeps it fresh; on SQLite it is an unused text column).
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(_("search index"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("post")
@@ -104,15 +115,21 @@ class Post(models.Model):
 class PostRevision(models.Model):
     """The text before an edit; moderators can see every earlier version."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
-    title = models.CharField(max_length=TITLE_MAX)
-    body = models.TextField()
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("post"))
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    body = models.TextField(_("body"))
     edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("edited by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("post revision")
+        verbose_name_plural = _("post revisions")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -120,24 +137,38 @@ class PostRevision(models.Model):
 
 
 class Comment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments", verbose_name=_("post"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("author")
+    )
     # One level of replies: a reply's parent is always a top-level comment.
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("parent comment"),
     )
     body = models.TextField(_("comment"), max_length=COMMENT_MAX)
-    body_html = models.TextField(editable=False)
-    body_fingerprint = models.CharField(max_length=64, editable=False)
-    status = models.CharField(max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    body_html = models.TextField(_("body (HTML)"), editable=False)
+    body_fingerprint = models.CharField(_("text fingerprint"), max_length=64, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ContentStatus.choices, default=ContentStatus.PUBLISHED
     )
-    reaction_count = models.PositiveIntegerField(default=0, editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+    reaction_count = models.PositiveIntegerField(_("reaction count"), default=0, editable=False)
+    search_vector = SearchVectorField(_("search index"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("comment")
@@ -162,14 +193,22 @@ class Comment(models.Model):
 
 
 class CommentRevision(models.Model):
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
-    body = models.TextField()
-    edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("comment")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    body = models.TextField(_("text"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("edited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("comment revision")
+        verbose_name_plural = _("comment revisions")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -187,15 +226,31 @@ class ReactionKind(models.TextChoices):
 class Reaction(models.Model):
     """One reaction per member per post or comment; choosing another kind replaces it."""
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, null=True, blank=True, related_name="reactions")
-    comment = models.ForeignKey(
-        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reactions"
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions", verbose_name=_("member")
     )
-    kind = models.CharField(max_length=12, choices=ReactionKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reactions",
+        verbose_name=_("post"),
+    )
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reactions",
+        verbose_name=_("comment"),
+    )
+    kind = models.CharField(_("reaction"), max_length=12, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "post"],
@@ -221,14 +276,26 @@ class Reaction(models.Model):
 class Mention(models.Model):
     """A member @mentioned in a post or a comment (the delivery engine notifies them)."""
 
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
-    comment = models.ForeignKey(
-        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        verbose_name=_("mentioned member"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("post"))
+    comment = models.ForeignKey(
+        Comment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        verbose_name=_("comment"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
         constraints = [
             models.UniqueConstraint(fields=["member", "post", "comment"], name="mention_once"),
         ]

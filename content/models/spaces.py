@@ -36,11 +36,16 @@ class Space(models.Model):
         help_text=_("Every new post waits in the review queue until a moderator approves it (LEGAL L21)."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    member_count = models.PositiveIntegerField(default=0, editable=False)
-    post_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    member_count = models.PositiveIntegerField(_("member count"), default=0, editable=False)
+    post_count = models.PositiveIntegerField(_("post count"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("space")
@@ -69,19 +74,33 @@ class NotificationLevel(models.TextChoices):
 
 
 class SpaceMembership(models.Model):
-    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
+    space = models.ForeignKey(
+        Space, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("space")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("member"),
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
     status = models.CharField(
-        max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
     )
     notification_level = models.CharField(
         _("notifications"), max_length=10, choices=NotificationLevel.choices, default=NotificationLevel.DIGEST
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("space membership")

@@ -255,7 +255,7 @@ class IpNoticeAdmin(MaskedAdminMixin, ReadOnlyAdmin):
     rights holder's address is personal data (L24): masked for staff whose role lacks it."""
 
     list_display = [
-        "pk",
+        "id",
         "right",
         "holder_name",
         "holder_organisation",

@@ -331,7 +331,7 @@ class Complaint(models.Model):
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     due_at = models.DateTimeField(_("answer due"))
     answered_at = models.DateTimeField(_("last answered"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

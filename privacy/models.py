@@ -174,7 +174,7 @@ class AccountClosure(models.Model):
     counts from here (LEGAL L11: account lifetime + 3 years)."""
 
     member_ref = models.PositiveBigIntegerField(_("member id"), unique=True)
-    closed_at = models.DateTimeField(_("closed"))
+    closed_at = models.DateTimeField(_("account closed"))
 
     class Meta:
         verbose_name = _("account closure")
@@ -451,7 +451,7 @@ class Breach(models.Model):
     affected_count = models.PositiveIntegerField(_("number of people affected"), null=True, blank=True)
     reported_cn_at = models.DateTimeField(_("reported to the cyberspace office"), null=True, blank=True)
     reported_eu_at = models.DateTimeField(_("reported to the supervisory authority"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -440,4 +440,9 @@ class Migration(migrations.Migration):
                 verbose_name="created by",
             ),
         ),
+        migrations.AlterField(
+            model_name="complaint",
+            name="closed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+        ),
     ]

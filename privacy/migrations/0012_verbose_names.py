@@ -145,4 +145,14 @@ class Migration(migrations.Migration):
                 verbose_name="retention category",
             ),
         ),
+        migrations.AlterField(
+            model_name="accountclosure",
+            name="closed_at",
+            field=models.DateTimeField(verbose_name="account closed"),
+        ),
+        migrations.AlterField(
+            model_name="breach",
+            name="closed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+        ),
     ]

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.api import Api, page_serializer, with_errors
+from community.idempotency import idempotent
 from content.api.spaces import SpaceSummarySerializer
 from content.exceptions import NotAllowed
 from members.api import MemberSummarySerializer
@@ -322,8 +323,9 @@ class ComplaintCreateApi(Api):
     @extend_schema(
         tags=COMPLAINT_TAGS,
         request=InputSerializer,
-        responses=with_errors({201: ComplaintSerializer}, 400, 401, 429),
+        responses=with_errors({201: ComplaintSerializer}, 400, 401, 429, 422),
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -397,8 +399,9 @@ class ComplaintReplyApi(Api):
     @extend_schema(
         tags=COMPLAINT_TAGS,
         request=InputSerializer,
-        responses=with_errors({201: ComplaintMessageSerializer}, 400, 401, 403, 404, 409, 429),
+        responses=with_errors({201: ComplaintMessageSerializer}, 400, 401, 403, 404, 409, 429, 422),
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         complaint, desk = _complaint(request, pk)
         serializer = self.InputSerializer(data=request.data)

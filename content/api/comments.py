@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.api import Api, PublicApi, with_errors
+from community.idempotency import idempotent
 from content.api.posts import ReactionSummarySerializer, reaction_summary
 from content.exceptions import NotFound
 from content.models import Comment
@@ -84,8 +85,9 @@ class CommentCreateApi(Api):
     @extend_schema(
         tags=TAGS,
         request=InputSerializer,
-        responses=with_errors({201: CommentOutputSerializer}, 400, 401, 403, 404, 409, 429),
+        responses=with_errors({201: CommentOutputSerializer}, 400, 401, 403, 404, 409, 429, 422),
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         post = post_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)

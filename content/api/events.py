@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.api import Api, PublicApi, page_serializer, paginate, with_errors
+from community.idempotency import idempotent
 from content.api.spaces import SpaceSummarySerializer, readable_space
 from content.models import RSVP, Event
 from content.selectors.events import (
@@ -136,8 +137,9 @@ class EventCreateApi(Api):
     @extend_schema(
         tags=TAGS,
         request=EventInputSerializer,
-        responses=with_errors({201: EventDetailOutputSerializer}, 400, 401, 403, 404),
+        responses=with_errors({201: EventDetailOutputSerializer}, 400, 401, 403, 404, 422),
     )
+    @idempotent
     def post(self, request: Request, slug: str) -> Response:
         space = readable_space(viewer=request.user, slug=slug)
         serializer = self.InputSerializer(data=request.data)
@@ -194,8 +196,9 @@ class EventRsvpApi(Api):
     @extend_schema(
         tags=TAGS,
         request=InputSerializer,
-        responses=with_errors({200: OutputSerializer}, 400, 401, 403, 404, 409),
+        responses=with_errors({200: OutputSerializer}, 400, 401, 403, 404, 409, 422),
     )
+    @idempotent
     def put(self, request: Request, pk: int) -> Response:
         event = event_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.api import Api, PublicApi, with_errors
+from community.idempotency import idempotent
 from content.models.polls import OPTION_MAX, OPTIONS_MAX
 from content.selectors.polls import PollState, poll_for_post, poll_get, poll_state
 from content.selectors.posts import post_get
@@ -105,8 +106,9 @@ class PostPollCreateApi(Api):
     @extend_schema(
         tags=TAGS,
         request=InputSerializer,
-        responses=with_errors({201: PollSerializer}, 400, 401, 403, 404, 409),
+        responses=with_errors({201: PollSerializer}, 400, 401, 403, 404, 409, 422),
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         post = post_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)
@@ -128,8 +130,9 @@ class PollVoteApi(Api):
     @extend_schema(
         tags=TAGS,
         request=InputSerializer,
-        responses=with_errors({200: PollSerializer}, 400, 401, 403, 404, 409),
+        responses=with_errors({200: PollSerializer}, 400, 401, 403, 404, 409, 422),
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         poll = poll_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)

@@ -10,9 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.api import Api, PublicApi, next_url, with_errors
+from community.idempotency import idempotent
 from content.api.spaces import SpaceSummarySerializer, readable_space
 from content.models import Post, PostKind
 from content.models.posts import BODY_MAX, TITLE_MAX
+from content.selectors.corrections import correction_current
 from content.selectors.posts import (
     FeedPage,
     decorate_posts,
@@ -97,6 +99,23 @@ class PostOutputSerializer(serializers.ModelSerializer):
         return ReactionSummarySerializer(reaction_summary(post), many=True).data
 
 
+class CorrectionOutputSerializer(serializers.Serializer):
+    """The moderation team's correction note shown above the post (who added it is never given)."""
+
+    text = serializers.CharField()
+    sources = serializers.ListField(child=serializers.URLField(), help_text="http(s) addresses, at most 5.")
+    created_at = serializers.DateTimeField()
+
+
+class PostDetailOutputSerializer(PostOutputSerializer):
+    """A post with its current correction note (null when it has none); the feeds leave it out."""
+
+    correction = CorrectionOutputSerializer(allow_null=True, read_only=True, default=None)
+
+    class Meta(PostOutputSerializer.Meta):
+        fields = [*PostOutputSerializer.Meta.fields, "correction"]
+
+
 class FeedPageSerializer(serializers.Serializer):
     results = PostOutputSerializer(many=True)
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
@@ -169,8 +188,9 @@ class PostCreateApi(Api):
     @extend_schema(
         tags=TAGS,
         request=InputSerializer,
-        responses=with_errors({201: PostOutputSerializer}, 400, 401, 403, 404, 409, 429),
+        responses=with_errors({201: PostOutputSerializer}, 400, 401, 403, 404, 409, 429, 422),
     )
+    @idempotent
     def post(self, request: Request, slug: str) -> Response:
         space = readable_space(viewer=request.user, slug=slug)
         serializer = self.InputSerializer(data=request.data)
@@ -180,9 +200,11 @@ class PostCreateApi(Api):
 
 
 class PostDetailApi(PublicApi):
-    @extend_schema(tags=TAGS, responses=with_errors({200: PostOutputSerializer}, 404))
+    @extend_schema(tags=TAGS, responses=with_errors({200: PostDetailOutputSerializer}, 404))
     def get(self, request: Request, pk: int) -> Response:
-        return Response(PostOutputSerializer(post_get(viewer=request.user, pk=pk)).data)
+        post = post_get(viewer=request.user, pk=pk)
+        post.correction = correction_current(post=post)  # one query; the feeds do without it
+        return Response(PostDetailOutputSerializer(post).data)
 
 
 class PostEditApi(Api):

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.api import Api, with_errors
+from community.idempotency import idempotent
 from content.api.posts import ReactionSummarySerializer, reaction_summary
 from content.models import ReactionKind
 from content.selectors.posts import comment_get, decorate_comments, post_get
@@ -42,8 +43,9 @@ class PostReactionToggleApi(Api):
     @extend_schema(
         tags=TAGS,
         request=ReactionInputSerializer,
-        responses=with_errors({200: ReactionOutputSerializer}, 400, 401, 403, 404),
+        responses=with_errors({200: ReactionOutputSerializer}, 400, 401, 403, 404, 422),
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         post = post_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)
@@ -59,8 +61,9 @@ class CommentReactionToggleApi(Api):
     @extend_schema(
         tags=TAGS,
         request=ReactionInputSerializer,
-        responses=with_errors({200: ReactionOutputSerializer}, 400, 401, 403, 404),
+        responses=with_errors({200: ReactionOutputSerializer}, 400, 401, 403, 404, 422),
     )
+    @idempotent
     def post(self, request: Request, pk: int) -> Response:
         comment = comment_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)

@@ -10,6 +10,7 @@ from django.utils import timezone as django_timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from content.forms.posts import submission_token_field
 from content.models import Event
 from members.models import timezone_choices
 
@@ -73,6 +74,7 @@ class EventForm(forms.Form):
         required=False,
         help_text=_("Optional. After this time nobody can change their RSVP."),
     )
+    submission_token = submission_token_field()  # creating only (removed for an edit)
 
     def __init__(self, *args: object, event: Event | None = None, default_timezone: str = "UTC", **kwargs):
         self.event = event
@@ -96,6 +98,8 @@ class EventForm(forms.Form):
         super().__init__(*args, **kwargs)
         if event is None:
             self.fields["timezone"].initial = default_timezone
+        else:
+            del self.fields["submission_token"]
 
     def _aware(self, name: str, zone: zoneinfo.ZoneInfo) -> datetime | None:
         wall = self.cleaned_data.get(name)

@@ -1,8 +1,19 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from content.models import PostKind
 from content.models.posts import BODY_MAX, COMMENT_MAX, TITLE_MAX
+
+
+def submission_token_field() -> forms.CharField:
+    """A one-time token per rendered form (community.idempotency): the service makes one thing per
+    token, so a double click or a resent form does not publish twice. A form shown again with errors
+    keeps its token: nothing was made with it yet."""
+    return forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex
+    )
 
 
 class PostForm(forms.Form):
@@ -17,6 +28,7 @@ class PostForm(forms.Form):
     is_promotional = forms.BooleanField(
         label=_("Promotional (sent only to members who agreed to marketing)"), required=False
     )
+    submission_token = submission_token_field()
 
     def __init__(self, *args: object, can_announce: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -35,6 +47,7 @@ class CommentForm(forms.Form):
         label=_("Your comment"), max_length=COMMENT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    submission_token = submission_token_field()
 
 
 class InviteForm(forms.Form):

@@ -1,12 +1,15 @@
 """Comments on posts, with one level of replies."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.idempotency import FORM_TTL, once
 from content.delivery.outbox import outbox_enqueue
-from content.exceptions import NotAllowed, NotFound
+from content.exceptions import ContentError, NotAllowed, NotFound
 from content.hooks import Draft, after_publish, publish_ruling
 from content.models import Comment, CommentRevision, ContentStatus, Post
 from content.models.posts import COMMENT_MAX
@@ -21,7 +24,15 @@ from members.models import Member
 from members.selectors import member_has_blocked
 
 
-def comment_create(*, author: Member, post: Post, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, author: Member, post: Post, body: str, parent: Comment | None = None, submission_token: str = ""
+) -> Comment:
+    """Comment on a post (or reply). `submission_token` is the comment form's one-time token: the same
+    token again (a double click) gets the comment it first made instead of a second one."""
+    if submission_token:
+        return _comment_create_once(
+            author=author, post=post, body=body, parent=parent, submission_token=submission_token
+        )
     limits.check_standing(member=author, publishing=True)
     body = _clean_text(body, field=_("comment"), maximum=COMMENT_MAX)
     if post.is_deleted or post.status != ContentStatus.PUBLISHED:
@@ -76,6 +87,42 @@ def comment_create(*, author: Member, post: Post, body: str, parent: Comment | N
 
 def _can_change(*, comment: Comment, by: Member) -> bool:
     return comment.author_id == by.pk or is_space_moderator(member=by, space=comment.post.space)
+
+
+def _comment_create_once(
+    *, author: Member, post: Post, body: str, parent: Comment | None, submission_token: str
+) -> Comment:
+    def still_there(pk: int) -> Comment | None:
+        return Comment.objects.filter(pk=pk, deleted_at__isnull=True).first()
+
+    def same_comment_just_now() -> Comment | None:  # Redis down: see content.services.posts
+        try:
+            text = _clean_text(body, field="comment", maximum=COMMENT_MAX)
+        except ContentError:
+            return None
+        since = timezone.now() - timedelta(seconds=FORM_TTL)
+        return (
+            Comment.objects.filter(
+                author=author,
+                post=post,
+                body_fingerprint=fingerprint(text),
+                created_at__gte=since,
+                deleted_at__isnull=True,
+            )
+            .order_by("-pk")
+            .first()
+        )
+
+    return once(
+        scope="form.comment",
+        owner_id=author.pk,
+        key=submission_token,
+        ttl=FORM_TTL,
+        action=lambda: comment_create(author=author, post=post, body=body, parent=parent),
+        remember=lambda comment: comment.pk,
+        recall=still_there,
+        fallback=same_comment_just_now,
+    )
 
 
 def comment_edit(*, comment: Comment, by: Member, body: str) -> Comment:

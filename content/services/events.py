@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
+from community.idempotency import FORM_TTL, once
 from content.delivery.notices import notices_send
 from content.delivery.outbox import outbox_enqueue
 from content.exceptions import (
@@ -149,7 +150,32 @@ def event_create(
     online_url: str = "",
     capacity: int | None = None,
     rsvp_deadline: datetime | None = None,
+    submission_token: str = "",
 ) -> Event:
+    """`submission_token` is the event form's one-time token: the same token again (a double click)
+    gets the event it first made instead of a second one."""
+    if submission_token:
+        return once(
+            scope="form.event",
+            owner_id=organiser.pk,
+            key=submission_token,
+            ttl=FORM_TTL,
+            action=lambda: event_create(
+                organiser=organiser,
+                space=space,
+                title=title,
+                description=description,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                timezone=timezone,
+                location=location,
+                online_url=online_url,
+                capacity=capacity,
+                rsvp_deadline=rsvp_deadline,
+            ),
+            remember=lambda event: event.pk,
+            recall=lambda pk: Event.objects.filter(pk=pk, deleted_at__isnull=True).first(),
+        )
     if not can_participate(member=organiser, space=space):
         raise NotAllowed()
     try:

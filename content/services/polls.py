@@ -24,7 +24,7 @@ from content.models.polls import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN
 from content.selectors.polls import voter_key, voter_keys
 from content.selectors.visibility import can_participate
 from content.services import limits
-from content.services.posts import post_publish
+from content.services.posts import post_publish, post_publish_once
 from members.models import Member
 
 
@@ -144,15 +144,29 @@ def poll_create(*, post: Post, by: Member, spec: PollSpec) -> Poll:
 
 
 def post_publish_with_poll(
-    *, author: Member, space: Space, title: str, body: str, poll: PollSpec | None = None, **post_fields
+    *,
+    author: Member,
+    space: Space,
+    title: str,
+    body: str,
+    poll: PollSpec | None = None,
+    submission_token: str = "",
+    **post_fields,
 ) -> Post:
     """Publish a post and, in the same transaction, its poll. The poll is checked (poll_check) before
-    this is called, so the post's limits are not spent on a poll that would be refused."""
-    with transaction.atomic():
-        post = post_publish(author=author, space=space, title=title, body=body, **post_fields)
-        if poll is not None:
-            poll_create(post=post, by=author, spec=poll)
-    return post
+    this is called, so the post's limits are not spent on a poll that would be refused. The form's
+    `submission_token` makes a resent form return the first post (and its poll) instead of a second."""
+
+    def publish() -> Post:
+        with transaction.atomic():
+            post = post_publish(author=author, space=space, title=title, body=body, **post_fields)
+            if poll is not None:
+                poll_create(post=post, by=author, spec=poll)
+        return post
+
+    if submission_token:
+        return post_publish_once(author=author, body=body, submission_token=submission_token, publish=publish)
+    return publish()
 
 
 # --- Voting ---------------------------------------------------------------------------------------

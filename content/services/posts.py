@@ -1,10 +1,14 @@
 """Writing posts: publish, edit (revisions kept), soft delete, pin, promotional flag."""
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.idempotency import FORM_TTL, once
 from content.delivery.outbox import outbox_enqueue
 from content.exceptions import ContentError, NotAllowed, SpaceClosed
 from content.hooks import Draft, after_publish, publish_ruling
@@ -52,8 +56,21 @@ def post_publish(
     body: str,
     kind: str = PostKind.DISCUSSION,
     is_promotional: bool = False,
+    submission_token: str = "",
 ) -> Post:
-    """Publish (or hold for review) a post. Checks permission and every posting limit first."""
+    """Publish (or hold for review) a post. Checks permission and every posting limit first.
+
+    `submission_token` is the new-post form's one-time token: the same token again (a double click, a
+    resent form) gets the post it first made instead of a second one."""
+    if submission_token:
+        return post_publish_once(
+            author=author,
+            body=body,
+            submission_token=submission_token,
+            publish=lambda: post_publish(
+                author=author, space=space, title=title, body=body, kind=kind, is_promotional=is_promotional
+            ),
+        )
     limits.check_standing(member=author, publishing=True)
     title = _clean_text(title, field=_("title"), maximum=TITLE_MAX)
     body = _clean_text(body, field=_("body"), maximum=BODY_MAX)
@@ -105,6 +122,45 @@ def post_publish(
         after_publish(target=post, draft=draft, ruling=ruling)
         transaction.on_commit(lambda: search_index_touch(post_ids=[post.pk]))
     return post
+
+
+def post_publish_once(
+    *, author: Member, body: str, submission_token: str, publish: Callable[[], Post]
+) -> Post:
+    """Runs `publish` once per form token of the author (community.idempotency): a repeat within
+    FORM_TTL, even one arriving at the same moment, gets the first post back."""
+
+    def still_there(pk: int) -> Post | None:
+        return Post.objects.filter(pk=pk, deleted_at__isnull=True).first()
+
+    def same_post_just_now() -> Post | None:
+        # Redis is down, so the token was not remembered: the post this author just wrote with the
+        # same text is the one the token made (the duplicate check would refuse a second anyway).
+        try:
+            text = _clean_text(body, field="body", maximum=BODY_MAX)
+        except ContentError:
+            return None
+        return (
+            Post.objects.filter(
+                author=author,
+                body_fingerprint=fingerprint(text),
+                created_at__gte=timezone.now() - timedelta(seconds=FORM_TTL),
+                deleted_at__isnull=True,
+            )
+            .order_by("-pk")
+            .first()
+        )
+
+    return once(
+        scope="form.post",
+        owner_id=author.pk,
+        key=submission_token,
+        ttl=FORM_TTL,
+        action=publish,
+        remember=lambda post: post.pk,
+        recall=still_there,
+        fallback=same_post_just_now,
+    )
 
 
 def _join_on_first_post(*, member: Member, space: Space) -> None:

@@ -4,8 +4,7 @@ header, filter title, form label, action or section name of ours.
 The guard tests look at the code (every field, model and admin of our apps names itself through a lazy
 translation, so a new field without one fails here); the rendering tests open the central pages as an
 operator whose language is Chinese and read the headers, filter titles, labels and section names the
-page shows. They read the compiled catalogue: new msgids reach it through `make messages` (the .po) and
-`make test` (compile_translations).
+page shows (with the pending translations merged in, as `make messages` will).
 """
 
 import re
@@ -27,6 +26,7 @@ from privacy.consents import consent_grant
 from privacy.models import ConsentEntry, DataRequest
 from privacy.requests import data_request_file
 from tests.factories import CommentFactory, EventFactory, MemberFactory, PostFactory
+from tests.moderation.translations import pending_zh  # noqa: F401 (a fixture)
 
 APPS = ("members", "content", "moderation", "privacy", "community")
 
@@ -173,7 +173,8 @@ def english_words(texts) -> list[str]:
 
 
 @pytest.fixture
-def chinese_operator(client, operator):
+def chinese_operator(client, operator, request):
+    request.getfixturevalue("pending_zh")
     # MemberLanguageMiddleware: a signed-in member's saved language wins over the browser's.
     operator.language = "zh-hans"
     operator.save(update_fields=["language"])

@@ -14,6 +14,8 @@ from content.models import (
     CalendarToken,
     Comment,
     CommentRevision,
+    CorrectionNote,
+    CorrectionReply,
     Event,
     InboxItem,
     Mention,
@@ -334,4 +336,34 @@ class QuestionReminderAdmin(ReadOnlyAdmin):
     list_select_related = ("post",)
     search_fields = ("=post__id",)
     date_hierarchy = "sent_at"
+    show_full_result_count = False
+
+
+# --- Correction notes (issue 10) --------------------------------------------------------------------
+# Read-only: a note is added, changed and withdrawn on /moderation/posts/<id>/correction/, which writes
+# the audit log and tells the author; an edit here would do neither.
+
+
+@admin.register(CorrectionNote)
+class CorrectionNoteAdmin(ReadOnlyAdmin):
+    list_display = ("post", "short_text", "added_by", "created_at", "updated_at", "withdrawn_at")
+    list_filter = (("withdrawn_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("post", "added_by")
+    search_fields = ("=post__id", "text")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description=_("text"))
+    def short_text(self, note: CorrectionNote) -> str:
+        return note.text if len(note.text) <= 80 else note.text[:79] + "…"
+
+
+@admin.register(CorrectionReply)
+class CorrectionReplyAdmin(ReadOnlyAdmin):
+    """What a post's author answered to a correction note (their personal data: L7, L9)."""
+
+    list_display = ("note", "author", "created_at")
+    list_select_related = ("note", "author")
+    search_fields = ("=note__id", "=note__post__id", "=author__id")
+    date_hierarchy = "created_at"
     show_full_result_count = False

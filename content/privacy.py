@@ -255,6 +255,7 @@ def erase_content(*, member_id: int) -> int:
     affected += EmailOptOut.objects.filter(member_id=member_id).delete()[0]
     affected += CalendarToken.objects.filter(member_id=member_id).delete()[0]
     affected += erase_poll_votes(member_id=member_id)
+    affected += erase_correction_replies(member_id=member_id)
     if post_ids or comment_ids:
         transaction.on_commit(lambda: search_index_touch(post_ids=post_ids, comment_ids=comment_ids))
     return affected
@@ -267,6 +268,14 @@ def erase_poll_votes(*, member_id: int) -> int:
     from content.services.polls import poll_votes_erase
 
     return poll_votes_erase(member_id=member_id)
+
+
+def erase_correction_replies(*, member_id: int) -> int:
+    """LEGAL L9: what the member wrote to the moderation team about a correction note on their post
+    goes. The note itself is the team's text and stays with the post. Idempotent."""
+    from content.models import CorrectionReply
+
+    return CorrectionReply.objects.filter(author_id=member_id).delete()[0]
 
 
 def _stream(queryset, fields, convert=None):
@@ -388,6 +397,38 @@ def export_content(*, member_id: int):
         _("Emails and notifications sent to you"),
     )
     yield from export_polls(member_id=member_id)
+    yield from export_corrections(member_id=member_id)
+
+
+CORRECTION_REPLY_COLUMNS = ("post_id", "note_id", "text", "created_at")
+CORRECTION_NOTE_COLUMNS = ("post_id", "text", "sources", "created_at", "updated_at", "withdrawn_at")
+
+
+def export_corrections(*, member_id: int):
+    """LEGAL L7: the member's replies to correction notes, and the notes the moderation team put on
+    their posts (without the moderator's name: readers and authors see "the moderation team")."""
+    from content.models import CorrectionNote, CorrectionReply
+
+    yield ExportSection(
+        "correction_replies",
+        _stream(
+            CorrectionReply.objects.filter(author_id=member_id),
+            ("note__post_id", "note_id", "text", "created_at"),
+            lambda row: {"post_id": row.pop("note__post_id"), **row},
+        ),
+        CORRECTION_REPLY_COLUMNS,
+        _("Your replies to correction notes on your posts"),
+    )
+    yield ExportSection(
+        "correction_notes",
+        _stream(
+            CorrectionNote.objects.filter(post__author_id=member_id),
+            CORRECTION_NOTE_COLUMNS,
+            lambda row: {**row, "sources": " ".join(row["sources"] or [])},
+        ),
+        CORRECTION_NOTE_COLUMNS,
+        _("Correction notes the moderation team added to your posts"),
+    )
 
 
 def export_polls(*, member_id: int):
@@ -503,6 +544,26 @@ def register() -> None:
         purpose=WRITTEN,
         export=export_content,
         erase=erase_content,
+    )
+    # Correction notes (issue 10): a reply is what the post's author wrote to the moderation team; it
+    # goes with the account. The note is the team's text; who added it is a staff link, as in the audit
+    # log.
+    register_personal_data(
+        app_label="content",
+        model="CorrectionReply",
+        fields=["author", "text", "created_at"],
+        category="deleted_accounts",
+        purpose=_("Letting you answer a correction note on your post"),
+        export=export_content,
+        erase=erase_content,
+    )
+    register_personal_data(
+        app_label="content",
+        model="CorrectionNote",
+        fields=["added_by", "created_at"],
+        category="moderation_records",
+        purpose=_("Correcting inaccurate posts in the open, and proving who did it and when"),
+        export=export_content,
     )
     register_not_personal(
         app_label="content",

@@ -1,16 +1,17 @@
 """Reads for moderation: the reported target as a viewer may see it, the queue, an item and its case file."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When, Window
 from django.utils import timezone
 
 from content.exceptions import NotFound
 from content.models import (
     Comment,
     ContentStatus,
+    CorrectionNote,
     Event,
     MembershipRole,
     MembershipStatus,
@@ -146,18 +147,24 @@ class CaseFile:
     upheld_reports: int
     strikes: int = 0
     standing: Standing | None = None  # a suspension or posting limit in force (a ban: author.banned_at)
+    # issue 10: correction notes on the author's posts (the latest, and how many in all). They count
+    # against nothing: no strike, no trust level, no standing.
+    corrections: list[CorrectionNote] = field(default_factory=list)
+    correction_count: int = 0
 
 
 STRIKE_PERIOD = timedelta(days=365)
 
 
 def author_case_file(*, author: Member | None, limit: int = 20, now: datetime | None = None) -> CaseFile:
-    """Three queries whatever the history: the latest actions (a sweep's removals folded into its
-    ban, counted as `swept_count`), the upheld reports, and the strikes."""
+    """Four queries whatever the history: the latest actions (a sweep's removals folded into its
+    ban, counted as `swept_count`; correction notes are listed on their own), the upheld reports, the
+    strikes and the correction notes."""
     if author is None:
         return CaseFile(author=None, actions=[], upheld_reports=0)
     actions = list(
         ModerationAction.objects.filter(target_author=author, sweep__isnull=True)
+        .exclude(code__startswith=CORRECTION_CODE_PREFIX)
         .select_related("moderator")
         .annotate(swept_count=Count("swept"))
         .order_by("-created_at", "-pk")[:limit]
@@ -171,7 +178,25 @@ def author_case_file(*, author: Member | None, limit: int = 20, now: datetime | 
         upheld_reports=upheld,
         strikes=author_strikes(author=author, now=now),
         standing=member_standing(member=author, now=now),
+        **author_corrections(author=author, limit=limit),
     )
+
+
+# the audit codes of correction notes (moderation/corrections.py): records, not measures
+CORRECTION_CODE_PREFIX = "moderation.post.correction_"
+
+
+def author_corrections(*, author: Member, limit: int = 20) -> dict:
+    """The latest correction notes on the author's posts with their post titles, and how many there
+    are in all, in one query (the total is a window count over the same rows)."""
+    notes = list(
+        CorrectionNote.objects.filter(post__author=author)
+        .select_related("post")
+        .only("pk", "created_at", "withdrawn_at", "post_id", "post__title", "post__deleted_at")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return {"corrections": notes, "correction_count": notes[0].total if notes else 0}
 
 
 def author_strikes(*, author: Member, now: datetime | None = None) -> int:

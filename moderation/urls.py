@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import complaint_views, ip_notice_views, views
+from moderation import complaint_views, correction_views, ip_notice_views, views
 
 app_name = "moderation"
 urlpatterns = [
@@ -33,4 +33,17 @@ urlpatterns += [
     path(
         "ip-notice/<str:token>/escalate/", ip_notice_views.ip_notice_escalate_view, name="ip_notice_escalate"
     ),
+]
+
+# Correction notes (issue 10): the moderators' form, from the post page or a review item, and the
+# author's page to read the note and reply
+urlpatterns += [
+    path("items/<int:pk>/correction/", correction_views.item_correction, name="item_correction"),
+    path("posts/<int:pk>/correction/", correction_views.post_correction, name="post_correction"),
+    path(
+        "posts/<int:pk>/correction/withdraw/",
+        correction_views.post_correction_withdraw,
+        name="post_correction_withdraw",
+    ),
+    path("corrections/<int:pk>/", correction_views.correction_detail, name="correction"),
 ]

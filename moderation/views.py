@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from content.exceptions import ContentError, NotAllowed, NotFound
 from moderation.community_rules import rules_for_reader
 from moderation.complaints import can_handle_complaints
+from moderation.correction_forms import CorrectionNoteForm
+from moderation.corrections import post_corrections
 from moderation.forms import (
     AppealDecideForm,
     AppealForm,
@@ -80,7 +82,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | None = None) -> dict:
+def _item_context(
+    request: HttpRequest,
+    item: ReviewItem,
+    form: DecideForm | None = None,
+    correction_form: CorrectionNoteForm | None = None,
+) -> dict:
     target = target_load(kind=item.kind, object_id=item.object_id)
     site_wide = can_sanction(member=request.user)
     return {
@@ -100,6 +107,10 @@ def _item_context(request: HttpRequest, item: ReviewItem, form: DecideForm | Non
         "ip_notices": list(item.ip_notices.order_by("pk")) if item.reason == ReportReason.IP else [],
         "show_holder_email": item.reason == ReportReason.IP
         and request.user.has_perm("privacy.view_personal_data"),
+        # issue 10: the post's correction notes, their history and the author's replies; the form to add
+        # one (open at once when the item is about inaccurate or misleading content)
+        "corrections": post_corrections(post_id=item.object_id) if item.kind == TargetKind.POST else None,
+        "correction_form": correction_form or CorrectionNoteForm(),
     }
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from content.exceptions import AccountRestricted, ContentError, NotAllowed
 from content.forms.posts import CommentForm, PostEditForm, PostForm
 from content.models import Comment, ContentStatus
+from content.selectors.corrections import correction_current
 from content.selectors.posts import (
     REACTION_CHOICES,
     comment_get,
@@ -56,6 +57,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_comment": can_participate(member=request.user, space=post.space),
         "moderates": is_space_moderator(member=request.user, space=post.space),
         "reaction_kinds": REACTION_CHOICES,
+        # the moderation team's correction note, shown above the body (one query)
+        "correction": correction_current(post=post),
     }
     return render(request, "content/posts/detail.html", context)
 
@@ -165,7 +168,11 @@ def comment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             parent = Comment.objects.filter(pk=form.cleaned_data["parent"], post=post).first()
         try:
             comment = comment_create(
-                author=request.user, post=post, body=form.cleaned_data["body"], parent=parent
+                author=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                parent=parent,
+                submission_token=form.cleaned_data.get("submission_token", ""),
             )
         except ContentError as error:
             form.add_error("body", error.message)
@@ -242,7 +249,7 @@ def member_posts(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if access is ProfileAccess.LOGIN_REQUIRED:
         return redirect_to_login(request.get_full_path())
-    page = feed_member(viewer=request.user, author_id=author.pk, cursor=request.GET.get("after"))
+    page = feed_member(viewer=request.user, author_id=author.pk, cursor=request.GET.get("after"), cards=True)
     if request.htmx and request.GET.get("after"):
         return render(request, "content/posts/_feed_page.html", {"page": page})
     return render(request, "content/posts/member_feed.html", {"author": author, "page": page})

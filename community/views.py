@@ -11,7 +11,7 @@ from members.selectors import member_directory_stats
 def home(request: HttpRequest) -> HttpResponse:
     """Members see what is new in their spaces; visitors see what the community is about."""
     if request.user.is_authenticated:
-        page = feed_home(viewer=request.user, cursor=request.GET.get("after"))
+        page = feed_home(viewer=request.user, cursor=request.GET.get("after"), cards=True)
         if request.htmx and request.GET.get("after"):
             return render(request, "content/posts/_feed_page.html", {"page": page})
         context = {"page": page, "spaces": space_list_for(viewer=request.user).filter(is_member=True)}

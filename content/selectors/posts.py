@@ -52,7 +52,14 @@ class FeedPage:
     next_cursor: str | None
 
 
-def _page(queryset: QuerySet[Post], *, viewer: Viewer, cursor: str | None, size: int) -> FeedPage:
+# What a page of cards leaves out: the body, up to 10,000 characters twice (source and HTML), which no
+# card shows. The API's feeds serialise the body and ask for whole rows.
+CARD_DEFERRED = ("body", "body_html")
+
+
+def _page(
+    queryset: QuerySet[Post], *, viewer: Viewer, cursor: str | None, size: int, cards: bool = False
+) -> FeedPage:
     after = cursor_decode(cursor)
     if after is not None:
         at, pk = after
@@ -61,43 +68,48 @@ def _page(queryset: QuerySet[Post], *, viewer: Viewer, cursor: str | None, size:
         queryset = queryset.filter(last_activity_at__lte=at).filter(
             Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk)
         )
+    if cards:
+        queryset = queryset.defer(*CARD_DEFERRED)
     rows = list(queryset.select_related("space", "author").order_by("-last_activity_at", "-pk")[: size + 1])
     posts = rows[:size]
     decorate_posts(posts, viewer=viewer)
     return FeedPage(posts=posts, next_cursor=cursor_encode(posts[-1]) if len(rows) > size else None)
 
 
-def feed_home(*, viewer: Viewer, cursor: str | None = None, size: int = PAGE_SIZE) -> FeedPage:
-    """Newest activity in the spaces the member belongs to; visitors see the public spaces."""
+def feed_home(
+    *, viewer: Viewer, cursor: str | None = None, size: int = PAGE_SIZE, cards: bool = False
+) -> FeedPage:
+    """Newest activity in the spaces the member belongs to; visitors see the public spaces. `cards`:
+    for post cards, without the bodies."""
     posts = posts_readable(viewer=viewer)
     if viewer.is_authenticated:
         mine = SpaceMembership.objects.filter(member_id=viewer.pk, status=MembershipStatus.ACTIVE)
         posts = posts.filter(space_id__in=mine.values("space_id"))
-    return _page(posts, viewer=viewer, cursor=cursor, size=size)
+    return _page(posts, viewer=viewer, cursor=cursor, size=size, cards=cards)
 
 
-def feed_space(*, viewer: Viewer, space: Space, cursor: str | None = None, size: int = PAGE_SIZE) -> FeedPage:
+def feed_space(
+    *, viewer: Viewer, space: Space, cursor: str | None = None, size: int = PAGE_SIZE, cards: bool = False
+) -> FeedPage:
     """The space's posts by newest activity; pinned posts come separately (space_pinned_posts)."""
     posts = posts_readable(viewer=viewer).filter(space=space, is_pinned=False)
-    return _page(posts, viewer=viewer, cursor=cursor, size=size)
+    return _page(posts, viewer=viewer, cursor=cursor, size=size, cards=cards)
 
 
-def space_pinned_posts(*, viewer: Viewer, space: Space) -> list[Post]:
-    posts = list(
-        posts_readable(viewer=viewer)
-        .filter(space=space, is_pinned=True)
-        .select_related("space", "author")
-        .order_by("-created_at")[:5]
-    )
+def space_pinned_posts(*, viewer: Viewer, space: Space, cards: bool = False) -> list[Post]:
+    posts = posts_readable(viewer=viewer).filter(space=space, is_pinned=True)
+    if cards:
+        posts = posts.defer(*CARD_DEFERRED)
+    posts = list(posts.select_related("space", "author").order_by("-created_at")[:5])
     decorate_posts(posts, viewer=viewer)
     return posts
 
 
 def feed_member(
-    *, viewer: Viewer, author_id: int, cursor: str | None = None, size: int = PAGE_SIZE
+    *, viewer: Viewer, author_id: int, cursor: str | None = None, size: int = PAGE_SIZE, cards: bool = False
 ) -> FeedPage:
     posts = posts_readable(viewer=viewer).filter(author_id=author_id)
-    return _page(posts, viewer=viewer, cursor=cursor, size=size)
+    return _page(posts, viewer=viewer, cursor=cursor, size=size, cards=cards)
 
 
 def post_get(*, viewer: Viewer, pk: int) -> Post:

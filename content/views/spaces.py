@@ -41,12 +41,12 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context = {"space": door, "membership": space_membership(viewer=request.user, space=door)}
         return render(request, "content/spaces/door.html", context)
     space = readable_space(request, slug)
-    page = feed_space(viewer=request.user, space=space, cursor=request.GET.get("after"))
+    page = feed_space(viewer=request.user, space=space, cursor=request.GET.get("after"), cards=True)
     context = {"space": space, "page": page}
     if request.htmx and request.GET.get("after"):
         return render(request, "content/posts/_feed_page.html", context)
     context |= {
-        "pinned": space_pinned_posts(viewer=request.user, space=space),
+        "pinned": space_pinned_posts(viewer=request.user, space=space, cards=True),
         "membership": space_membership(viewer=request.user, space=space),
         "moderates": is_space_moderator(member=request.user, space=space),
         "notification_levels": NotificationLevel.choices,

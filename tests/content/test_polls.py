@@ -416,10 +416,11 @@ def test_a_post_with_a_poll_has_a_fixed_query_count(client, member, space, voter
     viewer = MemberFactory()
     poll_vote(poll=poll, member=viewer, option_ids=option_ids(poll)[:1])
     client.force_login(viewer)
-    # the post page without a poll (12: member, post, post reactions x3, comments, comment reactions x3,
-    # moderator checks x2, inbox count; no comments here so the comment decoration is skipped: 9), plus
-    # the poll, its options, my choice, the voters' names (public poll, results shown)
-    with django_assert_num_queries(9 + 4):
+    # the post page without a poll (13: member, post, post reactions x3, comments, comment reactions x3,
+    # moderator checks x2, the correction note (issue 10), inbox count; no comments here so the comment
+    # decoration is skipped: 10), plus the poll, its options, my choice, the voters' names (public poll,
+    # results shown)
+    with django_assert_num_queries(10 + 4):
         response = client.get(reverse("content:post_detail", args=[poll.post_id]))
     assert response.status_code == 200
 

@@ -228,8 +228,9 @@ def test_a_post_with_many_comments_has_a_fixed_query_count(
     CommentFactory.create_batch(n, post=post)
     client.force_login(member)
     # member, post, post reactions x3 (summary, mine, muted), comments, comment reactions x3,
-    # moderator checks (group, space role), inbox unread count; can_participate needs none (public)
-    with django_assert_num_queries(12):
+    # moderator checks (group, space role), the correction note (issue 10: one query, shown above the
+    # body), inbox unread count; can_participate needs none (public)
+    with django_assert_num_queries(13):
         response = client.get(reverse("content:post_detail", args=[post.pk]))
     assert response.status_code == 200
 

@@ -423,9 +423,10 @@ def test_the_item_page_costs_the_same_queries_for_1_and_30_reports(
     # (sessions live in the cache) 1 the moderator, 2 the moderator's groups (site moderator?), 3 the
     # item with its space, claimer and author, 4 the reported post, 5 the author's latest actions with
     # their moderators and swept counts, 6 the upheld reports, 7 the strikes, 8 the unread count in the
-    # header, 9 the reports with their reporters, 10 the automatic rules' hits. (Other apps' account
-    # banners are not counted.)
-    with assert_own_queries(10):
+    # header, 9 the reports with their reporters, 10 the automatic rules' hits, 11 the author's correction
+    # notes for the case file, 12 the reported post's correction notes (issue 10; their replies and
+    # history only when there are notes). (Other apps' account banners are not counted.)
+    with assert_own_queries(12):
         response = client.get(reverse("moderation:item", args=[item.pk]))
     assert response.content.decode().count("<strong>Harassment or abuse</strong>") == reports
 

@@ -61,6 +61,13 @@ def test_a_moderator_corrects_a_misleading_post_and_readers_see_it_above_the_bod
     assert_fits(page)
     shoot("02-item-with-note-en-375")
     assert ModerationAction.objects.filter(code="moderation.post.correction_added").count() == 1
+    # from the post page, the same note can be changed or withdrawn
+    page.goto(f"{live_server.url}/p/{post.pk}/")
+    page.get_by_role("link", name="Change the correction note").click()
+    expect(page.get_by_role("heading", name="Change the correction note")).to_be_visible()
+    expect(page.get_by_label("Sources")).to_have_value(SOURCE)
+    assert_fits(page)
+    shoot("02b-change-form-en-375")
 
     log_in(page, live_server.url, reader.email)
     page.goto(f"{live_server.url}/p/{post.pk}/")

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,10 +66,16 @@ def goals_public_page_exists() -> bool:
     return bool(cache.get(PUBLISHED_KEY))
 
 
-def goals_changed() -> None:
-    """Call after goals were added, changed or deleted: the next reader loads them afresh."""
+def _goals_forget() -> None:
     cache.delete(GOALS_KEY)
     cache.set(PUBLISHED_KEY, Goal.objects.filter(active=True, published=True).exists(), None)
+
+
+def goals_changed() -> None:
+    """Call after goals were added, changed or deleted: the next reader loads them afresh. Again after
+    the commit, so that a reader who cached the old rows meanwhile does not keep them."""
+    _goals_forget()
+    transaction.on_commit(_goals_forget)
 
 
 # --- progress -----------------------------------------------------------------------------------------

@@ -6,10 +6,14 @@ Called by seed_demo only on the run that created the demo accounts (a second run
 Deterministic: the same members and posts get the same history relative to `now`."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
+from community.goals import METRICS
+from community.goals_progress import goals_changed
+from community.models import Goal
 from content.models import Comment, Post
 from members.models import ActiveDay, Member
 
@@ -52,3 +56,33 @@ def seed_demo_history(*, members: list[Member], now=None) -> None:
             Comment.objects.filter(pk=comment_id).update(
                 created_at=min(when + delay, now - timedelta(minutes=5))
             )
+
+
+# The demo's community goals (issue 10): two published on /how-we-are-doing/, two for the staff only.
+DEMO_GOALS = [
+    # metric, target, period in days, published
+    ("first_posts_answered", "80", 30, True),
+    ("complaint_answer_time", "2", 30, True),
+    ("emails_p95", "2", 7, False),
+    ("weekly_active", "25", 7, False),
+]
+
+
+def seed_demo_goals() -> int:
+    """The demo goals, once: a database that has any goal (the operators' own) is left alone. Returns
+    how many were created."""
+    if Goal.objects.exists():
+        return 0
+    Goal.objects.bulk_create(
+        Goal(
+            metric=metric,
+            direction=METRICS[metric].direction,
+            target=Decimal(target),
+            period_days=days,
+            published=published,
+            position=position,
+        )
+        for position, (metric, target, days, published) in enumerate(DEMO_GOALS)
+    )
+    goals_changed()
+    return len(DEMO_GOALS)

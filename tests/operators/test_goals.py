@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
+from community.dashboard.demo import seed_demo_goals
 from community.goals import METRICS, Direction, value_format
 from community.goals_progress import (
     BETTER,
@@ -524,3 +526,24 @@ def test_the_goal_rows_are_read_once_and_kept(django_assert_num_queries):
     goal("weekly_active")
     with django_assert_num_queries(1):
         assert len(goals_active()) == len(goals_active()) == 1
+
+
+def test_the_footer_link_shows_only_while_a_goal_is_published_and_costs_no_query(django_assert_num_queries):
+    page = Template("{% load goals_tags %}<p>{% goals_footer_link %}</p>")
+    with django_assert_num_queries(0):
+        assert page.render(Context()) == "<p></p>"
+    goal("weekly_active", published=True)
+    goals_changed()
+    with django_assert_num_queries(0):
+        assert page.render(Context()) == '<p> · <a href="/how-we-are-doing/">How we are doing</a></p>'
+
+
+def test_the_demo_sets_four_goals_once_two_of_them_published():
+    assert seed_demo_goals() == 4
+    assert seed_demo_goals() == 0
+    assert Goal.objects.count() == 4
+    assert [g.metric for g in Goal.objects.filter(published=True)] == [
+        "first_posts_answered",
+        "complaint_answer_time",
+    ]
+    assert goals_public_page_exists()

@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from community.dashboard.demo import seed_demo_history
+from community.dashboard.demo import seed_demo_goals, seed_demo_history
 from community.roles import MODERATOR, OPERATOR, PRIVACY_OFFICER, role_grant, roles_sync
 from content.demo_content import seed_demo_content
 from content.demo_events import seed_demo_events
@@ -95,6 +95,7 @@ class Command(BaseCommand):
         if created:
             # the first run only: the community's past, for the operators' dashboard
             seed_demo_history(members=members)
+        seed_demo_goals()  # once: left alone when any goal exists
         self.stdout.write(
             f"Demo community ready: {created} accounts created, {Member.objects.count()} in total."
         )

@@ -30,6 +30,12 @@ test: venv lint services
 bench: venv services
 	@$(TESTENV) && $(PY) -m bench.run
 
+# 30 simulated days of a busy community through the real delivery engine (bench/README.md, "Simulation"):
+# SIM_MEMBERS=10000 SIM_DAYS=30 make simulate, in its own database `bench_sim` and Redis database 14.
+.PHONY: simulate
+simulate: venv services
+	@$(TESTENV) && $(PY) -m bench.simulate
+
 # One test or a folder, without the lint step: make pytest ARGS="tests/members -k signup"
 pytest: venv services
 	@$(TESTENV) && $(PY) manage.py compile_translations && $(PY) manage.py collectstatic --noinput -v 0

@@ -191,7 +191,10 @@ class Block(models.Model):
         indexes = [models.Index(fields=["blocked", "blocker"])]
 
     def __str__(self) -> str:
-        return f"{self.blocker_id} blocks {self.blocked_id}"
+        return gettext("%(blocker)s blocks %(blocked)s") % {
+            "blocker": self.blocker_id,
+            "blocked": self.blocked_id,
+        }
 
 
 class Mute(models.Model):
@@ -214,7 +217,7 @@ class Mute(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.muter_id} mutes {self.muted_id}"
+        return gettext("%(muter)s mutes %(muted)s") % {"muter": self.muter_id, "muted": self.muted_id}
 
 
 class ActiveDay(models.Model):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -111,7 +112,11 @@ class ReviewItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.object_id} ({self.status})"
+        return gettext("%(kind)s %(id)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "id": self.object_id,
+            "status": self.get_status_display(),
+        }
 
 
 class Report(models.Model):
@@ -148,7 +153,11 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"report {self.pk} on {self.kind} {self.object_id}"
+        return gettext("report %(id)s on %(kind)s %(object)s") % {
+            "id": self.pk,
+            "kind": self.get_kind_display(),
+            "object": self.object_id,
+        }
 
 
 class AppendOnlyError(Exception):
@@ -238,7 +247,12 @@ class ModerationAction(models.Model):
         indexes = [models.Index(fields=["target_author", "-created_at"], name="action_author_recent")]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.kind} {self.object_id} by {self.moderator_id}"
+        return gettext("%(action)s: %(kind)s %(object)s, by %(moderator)s") % {
+            "action": self.get_action_display() or self.code,
+            "kind": self.get_kind_display(),
+            "object": self.object_id,
+            "moderator": self.moderator_id or "-",
+        }
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -289,7 +303,11 @@ class Appeal(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue")]
 
     def __str__(self) -> str:
-        return f"appeal {self.pk} on action {self.action_id} ({self.status})"
+        return gettext("appeal %(id)s on action %(action)s (%(status)s)") % {
+            "id": self.pk,
+            "action": self.action_id,
+            "status": self.get_status_display(),
+        }
 
 
 # --- Complaints (L19), IP and trademark notices (L22) ------------------------------------------------
@@ -350,7 +368,7 @@ class Complaint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.reference or f"complaint {self.pk}"
+        return self.reference or gettext("complaint %(id)s") % {"id": self.pk}
 
 
 class ComplaintMessage(models.Model):
@@ -377,7 +395,10 @@ class ComplaintMessage(models.Model):
         indexes = [models.Index(fields=["complaint", "created_at"], name="complaint_thread")]
 
     def __str__(self) -> str:
-        return f"message {self.pk} on complaint {self.complaint_id}"
+        return gettext("message %(id)s on complaint %(complaint)s") % {
+            "id": self.pk,
+            "complaint": self.complaint_id,
+        }
 
 
 class IpRight(models.TextChoices):
@@ -449,7 +470,12 @@ class IpNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"IP notice {self.pk} on {self.kind} {self.object_id} ({self.status})"
+        return gettext("IP notice %(id)s on %(kind)s %(object)s (%(status)s)") % {
+            "id": self.pk,
+            "kind": self.get_kind_display(),
+            "object": self.object_id,
+            "status": self.get_status_display(),
+        }
 
 
 # --- Automatic rules (LEGAL L20, L21): watched words, pre-moderation, flag threshold, duplicate waves --
@@ -540,7 +566,10 @@ class RuleHit(models.Model):
         indexes = [models.Index(fields=["review_item", "created_at"], name="rule_hit_item")]
 
     def __str__(self) -> str:
-        return f"{self.rule} on review item {self.review_item_id}"
+        return gettext("%(rule)s on review item %(item)s") % {
+            "rule": self.get_rule_display(),
+            "item": self.review_item_id,
+        }
 
 
 class DuplicateWave(models.Model):
@@ -563,4 +592,4 @@ class DuplicateWave(models.Model):
         verbose_name_plural = _("duplicate waves")
 
     def __str__(self) -> str:
-        return f"wave {self.fingerprint[:12]}"
+        return gettext("wave %(fingerprint)s") % {"fingerprint": self.fingerprint[:12]}

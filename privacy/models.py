@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.timezone import now as timezone_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -158,7 +159,12 @@ class ConsentEntry(models.Model):
         indexes = [models.Index(fields=["member", "purpose", "-created_at", "-id"], name="consent_latest")]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.purpose} {'granted' if self.granted else 'withdrawn'}"
+        text = (
+            gettext("member %(member)s, %(purpose)s: granted")
+            if self.granted
+            else gettext("member %(member)s, %(purpose)s: withdrawn")
+        )
+        return text % {"member": self.member_ref, "purpose": self.get_purpose_display()}
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
@@ -405,7 +411,11 @@ class ExportArchive(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"export {self.pk} of {self.member_id} ({self.status})"
+        return gettext("export %(id)s of member %(member)s (%(status)s)") % {
+            "id": self.pk,
+            "member": self.member_id,
+            "status": self.get_status_display(),
+        }
 
 
 class BreachQuerySet(models.QuerySet):
@@ -650,7 +660,10 @@ class DeletionRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"deletion of {self.member_ref} due {self.due_at:%Y-%m-%d}"
+        return gettext("deletion of member %(member)s, due %(due)s") % {
+            "member": self.member_ref,
+            "due": f"{self.due_at:%Y-%m-%d}",
+        }
 
     @property
     def is_open(self) -> bool:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -131,7 +132,13 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source_kind} {self.source_id} to {self.recipient_id} by {self.channel} ({self.status})"
+        return gettext("%(kind)s %(source)s to member %(recipient)s by %(channel)s (%(status)s)") % {
+            "kind": self.source_kind,
+            "source": self.source_id,
+            "recipient": self.recipient_id,
+            "channel": self.get_channel_display(),
+            "status": self.get_status_display(),
+        }
 
 
 class EmailOptOut(models.Model):
@@ -149,4 +156,7 @@ class EmailOptOut(models.Model):
         constraints = [models.UniqueConstraint(fields=["member", "category"], name="email_optout_once")]
 
     def __str__(self) -> str:
-        return f"{self.member_id} stopped {self.category}"
+        return gettext("member %(member)s stopped %(category)s") % {
+            "member": self.member_id,
+            "category": self.get_category_display(),
+        }

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from content.models.posts import ContentStatus
@@ -84,7 +85,11 @@ class RSVP(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.status} {self.event_id}"
+        return gettext("member %(member)s: %(status)s, event %(event)s") % {
+            "member": self.member_id,
+            "status": self.get_status_display(),
+            "event": self.event_id,
+        }
 
 
 def new_calendar_token() -> str:
@@ -108,4 +113,4 @@ class CalendarToken(models.Model):
         verbose_name_plural = _("calendar tokens")
 
     def __str__(self) -> str:
-        return f"calendar token of {self.member_id}"
+        return gettext("calendar token of member %(member)s") % {"member": self.member_id}

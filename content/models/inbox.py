@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,4 +38,7 @@ class InboxItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.recipient_id}"
+        return gettext("%(kind)s for member %(recipient)s") % {
+            "kind": self.kind,
+            "recipient": self.recipient_id,
+        }

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 OPTION_MAX = 200
@@ -43,7 +44,7 @@ class Poll(models.Model):
         verbose_name_plural = _("polls")
 
     def __str__(self) -> str:
-        return f"poll on post {self.post_id}"
+        return gettext("poll on post %(post)s") % {"post": self.post_id}
 
     @property
     def is_closed(self) -> bool:
@@ -100,7 +101,7 @@ class PollVote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"vote in poll {self.poll_id}"
+        return gettext("ballot in poll %(poll)s") % {"poll": self.poll_id}
 
 
 class PollChoice(models.Model):
@@ -120,4 +121,4 @@ class PollChoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"option {self.option_id}"
+        return gettext("option %(option)s") % {"option": self.option_id}

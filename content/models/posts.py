@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MAX = 200
@@ -133,7 +134,10 @@ class PostRevision(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        return gettext("revision of post %(post)s at %(time)s") % {
+            "post": self.post_id,
+            "time": f"{self.created_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class Comment(models.Model):
@@ -185,7 +189,7 @@ class Comment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"comment {self.pk} on post {self.post_id}"
+        return gettext("comment %(id)s on post %(post)s") % {"id": self.pk, "post": self.post_id}
 
     @property
     def is_deleted(self) -> bool:
@@ -212,7 +216,7 @@ class CommentRevision(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"revision of comment {self.comment_id}"
+        return gettext("revision of comment %(comment)s") % {"comment": self.comment_id}
 
 
 class ReactionKind(models.TextChoices):
@@ -270,7 +274,7 @@ class Reaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} {self.kind}"
+        return f"{self.member_id} {self.get_kind_display()}"
 
 
 class Mention(models.Model):
@@ -301,4 +305,4 @@ class Mention(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"@{self.member_id} in post {self.post_id}"
+        return gettext("@%(member)s in post %(post)s") % {"member": self.member_id, "post": self.post_id}

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,4 +17,4 @@ class QuestionReminder(models.Model):
         verbose_name_plural = _("question reminders")
 
     def __str__(self) -> str:
-        return f"reminder for question {self.post_id}"
+        return gettext("reminder for question %(post)s") % {"post": self.post_id}

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -112,4 +113,9 @@ class SpaceMembership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member_id} in {self.space_id} ({self.role}, {self.status})"
+        return gettext("member %(member)s in space %(space)s (%(role)s, %(status)s)") % {
+            "member": self.member_id,
+            "space": self.space_id,
+            "role": self.get_role_display(),
+            "status": self.get_status_display(),
+        }

@@ -276,3 +276,13 @@ def test_the_chinese_names_of_our_fields_appear_in_the_admin(chinese_operator, c
         html = chinese_operator.get(admin_url(central_objects[label], "changelist")).content.decode()
         missing = [word for word in words if word not in html]
         assert missing == [], (label, missing)
+
+
+@pytest.mark.django_db
+def test_records_without_a_title_are_named_in_chinese_too(chinese_operator, central_objects):
+    comment = central_objects["content.Comment"]
+    page = chinese_operator.get(admin_url(comment, "change", comment.pk)).content.decode()
+    assert f"帖子 {comment.post_id} 的评论 {comment.pk}" in page
+    item = central_objects["moderation.ReviewItem"]
+    page = chinese_operator.get(admin_url(item, "changelist")).content.decode()
+    assert f"帖子 {item.object_id}（" in page

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CommunityConfig(AppConfig):
     name = "community"
-    verbose_name = "Community"
+    verbose_name = _("Community")
 
     def ready(self) -> None:
         from django.contrib import admin

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from privacy.registry import ExportSection, register_personal_data, register_retention_handler
 
 REPORT_COLUMNS = ("kind", "object_id", "reason", "details", "created_at", "outcome", "decided_at")
-ACTION_COLUMNS = ("action", "kind", "object_id", "reason", "rule", "until", "created_at")
+ACTION_COLUMNS = ("action", "code", "kind", "object_id", "reason", "rule", "until", "created_at")
 
 
 def export_moderation(*, member_id: int):

@@ -58,6 +58,15 @@ def inbox_sentence(item: InboxItem) -> str:
         )
         if item.data.get("outcome") == "upheld"
         else _("Your appeal was rejected: the decision stands. Reason: %(reason)s"),
+        "moderation.correction": {
+            "added": _(
+                "The moderation team added a correction note to your post “%(title)s”. You can read it and "
+                "reply."
+            ),
+            "changed": _("The moderation team changed the correction note on your post “%(title)s”."),
+            "withdrawn": _("The moderation team withdrew the correction note on your post “%(title)s”."),
+        }.get(item.data.get("event"), item.data.get("text", "")),
+        "moderation.correction_reply": _("%(actor)s replied to the correction note on “%(title)s”."),
         "report.outcome": _("Your report was upheld: a moderator acted on it. Thank you.")
         if item.data.get("outcome") == "upheld"
         else _("Your report was reviewed; the moderators found no breach of the rules."),

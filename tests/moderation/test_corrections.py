@@ -5,10 +5,12 @@ in the audit log; it counts against nothing."""
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from content.delivery.models import Delivery
 from content.models import CorrectionNote, CorrectionReply, InboxItem
 from content.privacy import erase_content, export_content
+from content.selectors.inbox import inbox_sentence
 from moderation.corrections import (
     CODE_ADDED,
     CODE_CHANGED,
@@ -240,6 +242,24 @@ def test_the_author_reads_in_chinese_when_that_is_their_language(moderator, post
     post.author.save(update_fields=["language"])
     _add(post, moderator)
     assert "更正说明" in InboxItem.objects.get(recipient=post.author).data["text"]
+
+
+@pytest.mark.usefixtures("pending_zh")
+def test_the_inbox_says_what_happened_to_the_note_in_the_readers_language(moderator, post):
+    note = _add(post, moderator)
+    correction_note_change(note=note, by=moderator, text=TEXT + " Corrected again.", sources=[SOURCE])
+    correction_note_withdraw(note=CorrectionNote.objects.get(pk=note.pk), by=moderator)
+    items = InboxItem.objects.filter(recipient=post.author).order_by("pk")
+    assert [inbox_sentence(item) for item in items] == [
+        f"The moderation team added a correction note to your post “{post.title}”. You can read it and "
+        "reply.",
+        f"The moderation team changed the correction note on your post “{post.title}”.",
+        f"The moderation team withdrew the correction note on your post “{post.title}”.",
+    ]
+    with translation.override("zh-hans"):
+        assert (
+            inbox_sentence(items[0]) == f"管理团队为你的帖子“{post.title}”添加了更正说明。你可以查看并回复。"
+        )
 
 
 def test_the_author_replies_and_the_moderators_read_it_on_the_review_item(client, member, moderator, post):

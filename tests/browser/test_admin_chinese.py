@@ -23,6 +23,7 @@ def test_an_operator_reading_chinese_sees_the_members_admin_in_chinese(live_serv
     expect(headers.filter(has_text="显示名称")).to_have_count(1)
     expect(headers.filter(has_text="信任等级")).to_have_count(1)
     expect(page.locator("#changelist-filter")).to_contain_text("语言")
+    expect(page.locator("#changelist-filter")).to_contain_text("版主")  # the roles, not the group names
     shoot("01-members-list-zh")
 
     # the staff access log asks why a member's page is opened (LEGAL L23); the reason comes with the link

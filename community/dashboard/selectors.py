@@ -301,7 +301,10 @@ def moderation_figures(*, period: Period) -> dict:
     else:
         waiting = Q(created_at__lt=period.end) & ~Q(status=ReviewStatus.DECIDED, decided_at__lt=period.end)
     decided_in_period = Q(status=ReviewStatus.DECIDED) & in_period("decided_at")
-    queue = ReviewItem.objects.aggregate(
+    # an item that only records a moderator's own correction note (moderation/corrections.py) is born
+    # decided with no decision: it was never a case to decide
+    items = ReviewItem.objects.exclude(status=ReviewStatus.DECIDED, decision="")
+    queue = items.aggregate(
         open=Count("pk", filter=waiting),
         overdue=Count("pk", filter=waiting & Q(due_at__lt=now)),
         triage_overdue=Count("pk", filter=Q(status=ReviewStatus.OPEN, triage_due_at__lt=now)),
@@ -309,7 +312,7 @@ def moderation_figures(*, period: Period) -> dict:
     )
     if period.end is not None:
         queue["triage_overdue"] = None
-    decision = median_seconds(ReviewItem.objects.filter(decided_in_period), F("decided_at") - F("created_at"))
+    decision = median_seconds(items.filter(decided_in_period), F("decided_at") - F("created_at"))
     reasons = list(
         Report.objects.filter(in_period("created_at"))
         .values("reason")

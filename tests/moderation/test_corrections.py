@@ -567,11 +567,6 @@ def test_a_note_on_a_moderators_own_initiative_is_no_work_waiting_or_done_on_thi
     assert figures["median_decision_seconds"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="community/dashboard/selectors.py must leave record items (decided, no decision) out of an "
-    "earlier period's queue: the change is in the correction notes helper's report",
-)
 def test_a_note_on_a_moderators_own_initiative_is_no_work_waiting_on_an_earlier_weeks_dashboard(
     moderator, post
 ):

@@ -213,9 +213,18 @@ def participation_figures(*, period: Period) -> dict:
 
 def first_posts(*, period: Period) -> QuerySet[Post]:
     """Posts of the period that were their author's first, each with the time of the first published
-    comment by someone else (NULL while nobody answered)."""
+    comment by someone else (NULL while nobody answered).
+
+    The first posts are found first, in a subquery, and only they look for their first reply: asking
+    every post of the period for its first reply and then keeping the few first posts cost 2 s for
+    90 days at 1M posts (bench P7); this way the reply is looked up for those few only."""
     earlier = Post.objects.filter(author_id=OuterRef("author_id")).filter(
         Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    firsts = (
+        Post.objects.filter(before_end("created_at", period), created_at__gte=period.start)
+        .exclude(Exists(earlier))
+        .values("pk")
     )
     first_reply = (
         Comment.objects.filter(
@@ -225,29 +234,35 @@ def first_posts(*, period: Period) -> QuerySet[Post]:
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    return (
-        Post.objects.filter(before_end("created_at", period), created_at__gte=period.start)
-        .exclude(Exists(earlier))
-        .annotate(first_reply_at=Subquery(first_reply))
-    )
+    return Post.objects.filter(pk__in=firsts).annotate(first_reply_at=Subquery(first_reply))
 
 
 def welcome_figures(*, period: Period) -> dict:
-    """2 queries: the counts, and the median time to the first reply (Discourse's "time to first
-    response"). Posts younger than a day are left out of the share: they have not had their day yet."""
+    """1 query on PostgreSQL: the counts and the median time to the first reply (Discourse's "time to
+    first response") over the same first posts. Posts younger than a day are left out of the share:
+    they have not had their day yet."""
     posts = first_posts(period=period)
     ripe = Q(created_at__lte=period.now - REPLY_WITHIN)
-    counts = posts.aggregate(
-        first_posts=Count("pk"),
-        ripe=Count("pk", filter=ripe),
-        answered_in_time=Count("pk", filter=ripe & Q(first_reply_at__lte=F("created_at") + REPLY_WITHIN)),
-        answered=Count("pk", filter=Q(first_reply_at__isnull=False)),
-    )
-    wait = median_seconds(posts.filter(first_reply_at__isnull=False), F("first_reply_at") - F("created_at"))
+    wait = ExpressionWrapper(F("first_reply_at") - F("created_at"), output_field=DurationField())
+    figures = {
+        "first_posts": Count("pk"),
+        "ripe": Count("pk", filter=ripe),
+        "answered_in_time": Count("pk", filter=ripe & Q(first_reply_at__lte=F("created_at") + REPLY_WITHIN)),
+        "answered": Count("pk", filter=Q(first_reply_at__isnull=False)),
+    }
+    if connection.vendor == "postgresql":
+        # PERCENTILE_CONT leaves out the NULLs: the median over the answered posts only
+        counts = posts.aggregate(**figures, wait=PercentileCont(wait, 0.5))
+        median_wait = _seconds(counts.pop("wait"))
+    else:
+        counts = posts.aggregate(**figures)
+        median_wait = median_seconds(
+            posts.filter(first_reply_at__isnull=False), F("first_reply_at") - F("created_at")
+        )
     return {
         **counts,
         "share_answered_in_time": _share(counts["answered_in_time"], counts["ripe"]),
-        "median_first_reply_seconds": wait,
+        "median_first_reply_seconds": median_wait,
     }
 
 

@@ -352,7 +352,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{COMMUNITY_NAME} API",
     "DESCRIPTION": "Spaces, posts, comments, reactions, events and member settings. "
-    "Sign in with a session (and CSRF token) or `Authorization: Token <key>` from /api/v1/auth/token/.",
+    "Sign in with a session (and CSRF token) or `Authorization: Token <key>` from /api/v1/auth/token/. "
+    "Create endpoints accept an `Idempotency-Key` header: a retried request with the same key (within 24 "
+    "hours, per member) returns the first answer instead of creating twice.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",

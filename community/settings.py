@@ -121,6 +121,9 @@ else:
         # JIT compilation cost most of the trust recompute's time on 100k posts, and a random page
         # cost for SSDs lets the planner use id lookups (docs/performance/indexes.md).
         _database.setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+        # A database host that hangs (frozen, unreachable, a dead proxy) must cost a request seconds and
+        # the clean 503, not hold a web worker until gunicorn kills it (tests/reliability, R4).
+        _database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1))
     # Lets two test runs share one PostgreSQL server without sharing a test database.
     _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", f"test_{_database['NAME']}")}
 DATABASES = {"default": _database}

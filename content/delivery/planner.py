@@ -232,15 +232,20 @@ def _channels(source: Source, member: Recipient) -> tuple[str | None, list[tuple
 def _promotion_refusals(source: Source, member_ids: list[int]) -> dict[int, str]:
     """L13: a promotional message goes only to members with a current marketing consent, and to each at
     most once in 7 days across the site (inbox or email). The others get nothing queued. Two queries
-    per batch."""
+    per batch.
+
+    A promotion counts from when it was planned and, when it reached the member in a digest (held
+    back by the budget, or a digest reader's), from when that digest was sent: the week runs from the
+    day the member got it (found by `make simulate`)."""
     if not source.promotional:
         return {}
     consenting = consent_granted_member_ids(member_ids=member_ids, purpose="marketing")
+    week_ago = timezone.now() - PROMOTIONAL_EVERY
     recent = set(
         Delivery.objects.filter(
+            Q(created_at__gte=week_ago) | Q(digest__sent_at__gte=week_ago),
             recipient_id__in=member_ids,
             category=Category.PROMOTIONAL,
-            created_at__gte=timezone.now() - PROMOTIONAL_EVERY,
         )
         .exclude(status=DeliveryStatus.CANCELLED)
         .exclude(source_kind=source.kind, source_id=source.object_id)

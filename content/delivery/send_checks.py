@@ -52,10 +52,12 @@ class SendFacts:
     consenting: set[int] = field(default_factory=set)  # marketing consent, asked only when needed
     # (sent_at, category) of each member's emails of the last day, and promotional ones of the week
     sent: dict[int, list[tuple[datetime, str]]] = field(default_factory=lambda: defaultdict(list))
+    # when a digest carrying a promotion reached each member this week (not another email to count)
+    promotions_in_digests: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
 
 
 def send_facts(deliveries: list[Delivery]) -> SendFacts:
-    """Three queries (four with a promotional email among them) for the whole round."""
+    """Three queries (five with a promotional email among them) for the whole round."""
     now = timezone.now()
     facts = SendFacts(now=now)
     member_ids = {delivery.recipient_id for delivery in deliveries}
@@ -80,6 +82,15 @@ def send_facts(deliveries: list[Delivery]) -> SendFacts:
     promoted = {d.recipient_id for d in deliveries if d.category == Category.PROMOTIONAL}
     if promoted:
         facts.consenting = consent_granted_member_ids(member_ids=promoted, purpose="marketing")
+        # a promotion that reached the member inside a digest counts from when that digest was sent
+        carried = Delivery.objects.filter(
+            recipient_id__in=promoted,
+            category=Category.PROMOTIONAL,
+            digest__status=DeliveryStatus.SENT,
+            digest__sent_at__gte=now - PROMOTIONAL_EVERY,
+        ).values_list("recipient_id", "digest__sent_at")
+        for member_id, sent_at in carried:
+            facts.promotions_in_digests[member_id].append(sent_at)
     return facts
 
 
@@ -109,7 +120,9 @@ def cancel_reason(delivery: Delivery, facts: SendFacts) -> str:
         if member.pk not in facts.consenting:
             return NO_MARKETING_CONSENT
         week_ago = facts.now - PROMOTIONAL_EVERY
-        if any(c == Category.PROMOTIONAL and at >= week_ago for at, c in facts.sent[member.pk]):
+        if any(c == Category.PROMOTIONAL and at >= week_ago for at, c in facts.sent[member.pk]) or any(
+            at >= week_ago for at in facts.promotions_in_digests[member.pk]
+        ):
             return ONE_PROMOTION_A_WEEK
     return ""
 

@@ -53,17 +53,23 @@ def _dispatch_all(clock) -> int:
     from content.delivery.dispatcher import deliveries_dispatch
     from content.delivery.models import Channel, Delivery, DeliveryStatus
 
+    def due() -> bool:  # the claim's own condition, on its partial index: idle steps cost one query
+        now = timezone.now()
+        return (
+            Delivery.objects.filter(channel=Channel.EMAIL)
+            .filter(
+                Q(status=DeliveryStatus.PENDING, due_at__lte=now)
+                | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
+            )
+            .exists()
+        )
+
     sent = 0
     for _call in range(100_000):
-        sent += deliveries_dispatch(limit=100, rounds=10)
-        now = timezone.now()
-        due = Delivery.objects.filter(channel=Channel.EMAIL).filter(
-            Q(status=DeliveryStatus.PENDING, due_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
-        )
-        clock.shift(timedelta(seconds=1))
-        if not due.exists():
+        if not due():
             break
+        sent += deliveries_dispatch(limit=100, rounds=10)
+        clock.shift(timedelta(seconds=1))
     return sent
 
 

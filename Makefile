@@ -36,6 +36,13 @@ bench: venv services
 simulate: venv services
 	@$(TESTENV) && $(PY) -m bench.simulate
 
+# Load test (bench/README.md, "Load test"): 50 simulated members for 5 minutes against gunicorn and one
+# Celery worker, in its own database `bench_load` and Redis database 11. LOAD_SECONDS=60 for a try,
+# LOAD_REUSE=1 to reuse an already seeded database. Writes bench/results/load.json.
+.PHONY: load
+load: venv services
+	@$(TESTENV) && $(PY) -m bench.load
+
 # One test or a folder, without the lint step: make pytest ARGS="tests/members -k signup"
 pytest: venv services
 	@$(TESTENV) && $(PY) manage.py compile_translations && $(PY) manage.py collectstatic --noinput -v 0

@@ -1,0 +1,353 @@
+"""S2 stored XSS: the whole payload corpus (tests/security/xss_payloads.py) is written into every field a
+member controls that others see, then every page, admin page and email (HTML part) that shows it is
+opened in headless Chromium. On each: no dialog, no marker set (window.__xss, document.title), no CSP
+violation of a script/object/frame/base/form directive, and a DOM scan finds no on* attribute, no
+javascript:/vbscript:/data: URL in a URL attribute, no inline or foreign <script>, and no
+iframe/object/embed/base/meta-refresh.
+
+Written through the API: post title and body, comment, profile name and bio, event title, description
+and place, complaint subject and body. No API writes these, so the service does (as the form's view
+would): report details (moderation.services.report_file), appeal statement (appeal_file), and the
+comments of the members whose names carry payloads (comment_create: one API call each would only add
+time, the comment field itself goes through the API above)."""
+
+import json
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.utils import timezone
+
+from content.delivery.dispatcher import delivery_message
+from content.delivery.models import Delivery, Outbox
+from content.delivery.planner import deliveries_plan
+from content.models import Comment, ContentStatus, Event, Post
+from content.services.comments import comment_create
+from moderation.models import Appeal, Complaint, ModerationAction, Report, ReviewItem
+from moderation.services import appeal_file, report_file, review_item_decide
+from tests.api.helpers import JsonClient
+from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
+from tests.security.xss_payloads import CORPUS, chunks
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SUMMARY = Path(django_settings.BASE_DIR) / "var" / "test-artifacts" / "stored-xss.json"
+
+# Runs in every page before its own scripts: catches CSP violations and marks the title we expect.
+WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__csp.push(e.effectiveDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
+});
+"""
+
+# The DOM scan. The site has no inline handlers and no inline scripts at all, so any of these is a
+# finding; URLs are read as a browser reads the scheme (control characters and whitespace removed).
+SCAN = """
+() => {
+  const found = [];
+  const urlAttrs = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster',
+    'background', 'codebase', 'cite', 'ping', 'lowsrc', 'dynsrc', 'srcset', 'to', 'from', 'values']);
+  const say = (el, what) => found.push(el.localName + ': ' + what.slice(0, 120));
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith('on')) say(el, name + '=' + attr.value);
+      if (name === 'srcdoc') say(el, 'srcdoc=' + attr.value);
+      if (urlAttrs.has(name) || name.endsWith(':href')) {
+        const scheme = attr.value.replace(/[\\u0000-\\u0020\\u007f-\\u009f]+/g, '').toLowerCase();
+        if (/^(javascript|vbscript|livescript|data):/.test(scheme)) say(el, name + '=' + attr.value);
+      }
+      if (name === 'style' && /javascript:|expression\\(|url\\(/i.test(attr.value)) say(el, 'style=' + attr.value);
+    }
+    const tag = el.localName;
+    if (['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'portal'].includes(tag)) say(el, 'element');
+    if (tag === 'meta' && (el.getAttribute('http-equiv') || '').toLowerCase() === 'refresh') say(el, 'refresh');
+    if (tag === 'script') {
+      const src = el.getAttribute('src');
+      if (!src) say(el, 'inline script ' + el.textContent);
+      else if (new URL(src, location.href).origin !== location.origin) say(el, 'foreign script ' + src);
+    }
+  }
+  if (window.__xss !== undefined) found.push('window.__xss was set');
+  if (document.title === 'XSS') found.push('document.title was changed to XSS');
+  for (const v of (window.__csp || [])) {
+    if (/^(script|object|frame|child|base|form|worker|default)/.test(v)) found.push('CSP violation: ' + v);
+  }
+  return found;
+}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _room_for_the_corpus(settings, monkeypatch):
+    """Limits that would stop one member from writing 300 payloads are lifted: the test is about what
+    is stored and shown, not about posting friction (tested elsewhere)."""
+    room = {"posts": "1000/day", "comments": "5000/day", "links_per_post": 100_000}
+    settings.POSTING_LIMITS = dict.fromkeys(range(4), room)
+    settings.MODERATION_FLAG_THRESHOLD = 100_000
+    settings.MODERATION_PREMODERATE_FIRST_POSTS = 0
+    settings.MODERATION_COMPLAINTS_PER_DAY = "1000/day"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.LIVE_REFRESH_SECONDS = 3600
+    # the after-commit kick to Celery is not needed: the test plans the deliveries itself
+    monkeypatch.setattr("content.delivery.outbox.outbox_kick", lambda *, outbox_id: False)
+
+
+def api(member) -> JsonClient:
+    client = JsonClient()
+    client.force_authenticate(member)
+    return client
+
+
+def ok(response) -> dict:
+    assert response.status_code in (200, 201), response.content[:600]
+    return response.json()
+
+
+def sign_in(page, base_url: str, member) -> None:
+    client = Client()
+    client.force_login(member)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+
+
+class Browser:
+    """Opens pages (following the feeds' next links) and emails, and collects findings."""
+
+    def __init__(self, page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.findings: list[str] = []
+        self.dialogs: list[str] = []
+        self.pages = 0
+        self.emails = 0
+        self.texts: list[str] = []
+        page.add_init_script(WATCH)
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{self.page.url}: {dialog.type} {dialog.message}")
+        dialog.dismiss()
+
+    def scan(self, label: str) -> None:
+        self.findings += [f"{label}: {finding}" for finding in self.page.evaluate(SCAN)]
+
+    def open(self, path: str, *, follow_next: bool = False, keep_text: bool = False) -> None:
+        seen: set[str] = set()
+        while path and path not in seen and len(seen) < 10:
+            seen.add(path)
+            response = self.page.goto(self.base_url + path, wait_until="load")
+            assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+            self.pages += 1
+            self.scan(path)
+            if keep_text:
+                self.texts.append(self.page.inner_text("body"))
+            if not follow_next:
+                break
+            nxt = self.page.locator("a[rel='next'], a[href^='?after='], a[href*='&after='], a[href^='?page=']")
+            path = nxt.last.get_attribute("href") if nxt.count() else None
+            if path and path.startswith("?"):
+                path = self.page.url.split("?")[0].removeprefix(self.base_url) + path
+
+    def email(self, label: str, html: str) -> None:
+        self.page.set_content(html, wait_until="load")
+        self.emails += 1
+        self.scan(label)
+
+
+def test_the_payload_corpus_stays_inert_in_every_field_page_admin_page_and_email(live_server, page):
+    started = time.monotonic()
+    space = SpaceFactory(slug="agora", name="Agora")
+    vera = MemberFactory(display_name="Vera Victim", trust_level=3, email="vera@example.org")
+    eve = MemberFactory(display_name="Eve Writer", trust_level=3, email="eve@example.org")
+    moderator = MemberFactory(display_name="Mo Moderator", groups=["moderator"], trust_level=3)
+    operator = MemberFactory(display_name="Opal Operator", is_staff=True, is_superuser=True, trust_level=3)
+    for someone in (vera, eve):
+        MembershipFactory(space=space, member=someone, notification_level="all")
+    fields: dict[str, int] = {}
+
+    # --- Posts (API): titles carry the corpus in 200-character titles, bodies in 5,000-character ones
+    titles = chunks(CORPUS, limit=200, separator=" ")
+    bodies = chunks(CORPUS, limit=5000)
+    host = ok(api(vera).post(f"/api/v1/spaces/{space.slug}/posts/", {"title": "Say hello", "body": "Hi all."}))
+    posts = []
+    for index, title in enumerate(titles):
+        body = bodies[index] if index < len(bodies) else f"Post number {index}, nothing else."
+        posts.append(ok(api(eve).post(f"/api/v1/spaces/{space.slug}/posts/", {"title": title, "body": body})))
+    fields["post title"] = len(titles)
+    fields["post body"] = len(bodies)
+
+    # --- Comments (API) on Vera's post: she is told of each reply (inbox and email)
+    comment_texts = chunks(CORPUS, limit=5000)
+    comments = [ok(api(eve).post(f"/api/v1/posts/{host['id']}/comments/", {"body": text})) for text in comment_texts]
+    fields["comment"] = len(comment_texts)
+
+    # --- Profiles (API): one member per payload in the name (60 characters at most), bios of 500
+    names = list(dict.fromkeys(payload[:60].strip() for payload in CORPUS))  # the field keeps 60 characters
+    bios = chunks(CORPUS, limit=500)
+    named = []
+    for index, name in enumerate(names):
+        member = MemberFactory(trust_level=3)
+        change = {"display_name": name}
+        if index < len(bios):
+            change["bio"] = bios[index]
+        ok(api(member).patch("/api/v1/me/", change))
+        member.refresh_from_db()
+        named.append(member)
+    host_post = Post.objects.get(pk=host["id"])
+    for index, member in enumerate(named):  # their names appear beside their comments and in Vera's inbox
+        comment_create(author=member, post=host_post, body=f"Reply number {index} to @\"Vera Victim\".")
+    fields["profile name"] = len(names)
+    fields["profile bio"] = len(bios)
+
+    # --- Events (API): title and place in 200 characters, descriptions in 5,000
+    places = chunks(CORPUS, limit=200, separator=" ")
+    descriptions = chunks(CORPUS, limit=5000)
+    starts = timezone.now() + timedelta(days=3)
+    events = []
+    for index, title in enumerate(titles):
+        event = {
+            "title": title,
+            "description": descriptions[index] if index < len(descriptions) else f"Event {index}.",
+            "location": places[index] if index < len(places) else "",
+            "starts_at": (starts + timedelta(hours=index)).isoformat(),
+            "ends_at": (starts + timedelta(hours=index, minutes=50)).isoformat(),
+            "timezone": "Asia/Shanghai",
+        }
+        events.append(ok(api(eve).post(f"/api/v1/spaces/{space.slug}/events/", event)))
+    fields["event title"] = len(titles)
+    fields["event description"] = len(descriptions)
+    fields["event place"] = len(places)
+
+    # --- Reports (service: no API files a report): details of 2,000 characters, by different members
+    details = chunks(CORPUS, limit=2000)
+    first_comment = Comment.objects.get(pk=comments[0]["id"])
+    targets = [("post", posts[0]["id"]), ("comment", first_comment.pk), ("member", named[0].pk)]
+    for index, text in enumerate(details):
+        kind, object_id = targets[index % len(targets)]
+        report_file(reporter=named[-1 - index], kind=kind, object_id=object_id, reason="other", details=text)
+    fields["report details"] = len(details)
+
+    # --- Appeals (service): Eve appeals the hiding of plain posts with 2,000-character statements
+    statements = chunks(CORPUS, limit=2000)
+    for index, text in enumerate(statements):
+        target = ok(
+            api(eve).post(
+                f"/api/v1/spaces/{space.slug}/posts/", {"title": f"Appeal target {index}", "body": f"Plain {index}."}
+            )
+        )
+        report_file(reporter=vera, kind="post", object_id=target["id"], reason="spam")
+        item = ReviewItem.objects.get(kind="post", object_id=target["id"])
+        review_item_decide(item=item, by=moderator, action="hide", reason="Looks like spam.", rule="Be kind")
+        action = ModerationAction.objects.get(review_item=item, action="hide")
+        appeal_file(action=action, appellant=eve, statement=text)
+    fields["appeal statement"] = len(statements)
+
+    # --- Complaints (API): subjects of 200 characters, bodies of 5,000
+    complaint_bodies = chunks(CORPUS, limit=5000)
+    for index, subject in enumerate(titles):
+        body = complaint_bodies[index] if index < len(complaint_bodies) else f"Complaint {index}."
+        ok(api(eve).post("/api/v1/moderation/complaints/", {"topic": "service", "subject": subject, "body": body}))
+    fields["complaint subject"] = len(titles)
+    fields["complaint body"] = len(complaint_bodies)
+
+    held = Post.objects.exclude(status=ContentStatus.PUBLISHED).exclude(title__startswith="Appeal target")
+    assert not held.exists(), "every payload post is published (none held for review)"
+    written = time.monotonic()
+
+    # --- The member's pages
+    browser = Browser(page, live_server.url)
+    sign_in(page, live_server.url, vera)
+    browser.open("/", follow_next=True)
+    browser.open(f"/s/{space.slug}/", follow_next=True)
+    body_posts = [post["id"] for post in posts[: len(bodies)]]
+    for pk in body_posts:
+        browser.open(f"/p/{pk}/", keep_text=True)
+    browser.open(f"/p/{host['id']}/", keep_text=True)
+    browser.open(f"/members/{eve.pk}/posts/", follow_next=True)
+    for member in named[: len(bios)]:
+        browser.open(f"/members/{member.pk}/")
+    browser.open("/events/", follow_next=True)
+    browser.open(f"/s/{space.slug}/events/", follow_next=True)
+    for event in events[: len(descriptions)]:
+        browser.open(f"/e/{event['id']}/")
+    for query in ("alert", "onerror", "javascript", "script"):
+        browser.open(f"/search/?q={query}")
+    browser.open("/inbox/", follow_next=True)
+    sign_in(page, live_server.url, eve)
+    browser.open("/inbox/", follow_next=True)
+    browser.open("/moderation/complaints/mine/")
+
+    # --- Moderators' and operators' pages
+    sign_in(page, live_server.url, operator)
+    browser.open("/moderation/", follow_next=True)
+    for item in ReviewItem.objects.filter(report_count__gt=0).exclude(kind="post", status="decided"):
+        browser.open(f"/moderation/items/{item.pk}/")
+    browser.open("/moderation/appeals/")
+    for appeal in Appeal.objects.all():
+        browser.open(f"/moderation/appeals/{appeal.pk}/")
+    browser.open("/moderation/complaints/", follow_next=True)
+    for complaint in Complaint.objects.order_by("pk")[: len(complaint_bodies)]:
+        browser.open(f"/moderation/complaints/{complaint.pk}/")
+    changelists = [
+        "content/post", "content/comment", "members/member", "content/event", "content/inboxitem",
+        "moderation/report", "moderation/reviewitem", "moderation/appeal", "moderation/complaint",
+        "moderation/complaintmessage",
+    ]  # fmt: skip
+    for model in changelists:
+        browser.open(f"/admin/{model}/?all=")
+    changes = {
+        "content/post": posts[0]["id"],
+        "content/comment": first_comment.pk,
+        "members/member": named[0].pk,
+        "content/event": events[0]["id"],
+        "moderation/report": Report.objects.exclude(details="").order_by("pk").first().pk,
+        "moderation/reviewitem": ReviewItem.objects.get(kind="post", object_id=posts[0]["id"]).pk,
+        "moderation/appeal": Appeal.objects.order_by("pk").first().pk,
+        "moderation/complaint": Complaint.objects.order_by("pk").first().pk,
+    }
+    for model, pk in changes.items():
+        browser.open(f"/admin/{model}/{pk}/change/")
+    pages_done = time.monotonic()
+
+    # --- Emails: every planned email's HTML part, rendered as the dispatcher would send it
+    for row in Outbox.objects.order_by("pk"):
+        deliveries_plan(outbox_id=row.pk)
+    for delivery in Delivery.objects.filter(channel="email").select_related("recipient", "inbox_item"):
+        message = delivery_message(delivery)
+        if message is None:
+            continue
+        html, mimetype = message.alternatives[0]
+        assert mimetype == "text/html"
+        browser.email(f"email {delivery.pk} ({delivery.source_kind})", html)
+
+    summary = {
+        "payloads": len(CORPUS),
+        "fields": fields,
+        "pages": browser.pages,
+        "emails": browser.emails,
+        "posts": len(posts),
+        "events": Event.objects.count(),
+        "seconds": {
+            "write": round(written - started, 1),
+            "pages": round(pages_done - written, 1),
+            "emails": round(time.monotonic() - pages_done, 1),
+        },
+        "findings": browser.findings,
+        "dialogs": browser.dialogs,
+    }
+    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    SUMMARY.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+
+    assert len(CORPUS) >= 200
+    assert browser.emails > 0
+    assert not browser.dialogs, browser.dialogs
+    assert not browser.findings, "\n".join(browser.findings[:80])
+    # template-engine lookalikes are shown as the member wrote them, not evaluated
+    text = "\n".join(browser.texts)
+    assert "{{7*7}}" in text and "{% debug %}" in text

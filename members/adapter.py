@@ -4,9 +4,11 @@ from django.conf import settings
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from members.models import Member
+from members.selectors import member_is_operator
 from members.services import language_supported
 from members.standing import email_is_banned
 
@@ -20,6 +22,13 @@ class MemberAccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Operators run the site from the admin: signing in without a `next` address lands them on
+        its index (the health dashboard is one click away); everyone else on the home feed."""
+        if member_is_operator(member=request.user):
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
 
     def respond_user_inactive(self, request: HttpRequest, user: Member) -> HttpResponse:
         """A banned member who signs in with the right password learns that the account is banned, and

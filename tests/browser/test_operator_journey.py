@@ -71,7 +71,11 @@ def test_an_operator_finds_a_member_by_email_suspends_them_with_a_reason_and_see
 
     log_in(page, live_server.url, operator.email)
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/admin/")
+    # an operator lands on the admin, which shows the last 7 days of the community at a glance
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    expect(page.get_by_role("heading", name="The last 7 days at a glance")).to_be_visible()
+    expect(page.locator(".glance-block h3", has_text="Participation")).to_be_visible()
+    shoot("00-landed-on-the-admin")
     page.get_by_role("link", name="Dashboard: participation, welcome, moderation, email and privacy").click()
     expect(page.get_by_role("heading", name="Community health", level=1)).to_be_visible()
     assert charts_drawn(page) == page.locator("canvas").count() >= 5

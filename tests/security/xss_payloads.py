@@ -61,30 +61,30 @@ TAGS = [
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<math><mi xlink:href=javascript:alert(1)>x</mi></math>",
     "<math href=javascript:alert(1)>x</math>",
-    "<svg></p><style><a id=\"</style><img src=x onerror=alert(1)>\">",
+    '<svg></p><style><a id="</style><img src=x onerror=alert(1)>">',
     "<form><math><mtext></form><form><mglyph><style></math><img src=x onerror=alert(1)>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<iframe src=javascript:alert(1)></iframe>",
-    "<iframe srcdoc=\"<script>parent.alert(1)</script>\"></iframe>",
+    '<iframe srcdoc="<script>parent.alert(1)</script>"></iframe>',
     "<object data=javascript:alert(1)></object>",
-    "<object data=\"data:text/html,<script>alert(1)</script>\"></object>",
+    '<object data="data:text/html,<script>alert(1)</script>"></object>',
     "<embed src=javascript:alert(1)>",
-    "<embed src=\"data:text/html,<script>alert(1)</script>\">",
+    '<embed src="data:text/html,<script>alert(1)</script>">',
     "<base href=javascript:alert(1)//>",
     "<base href=//evil.example/>",
-    "<meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">",
-    "<meta http-equiv=refresh content=\"0;url=data:text/html,<script>alert(1)</script>\">",
+    '<meta http-equiv=refresh content="0;url=javascript:alert(1)">',
+    '<meta http-equiv=refresh content="0;url=data:text/html,<script>alert(1)</script>">',
     "<form action=javascript:alert(1)><button>x</button></form>",
     "<button formaction=javascript:alert(1)>x</button>",
     "<input type=image src=x onerror=alert(1)>",
     "<isindex type=image src=1 onerror=alert(1)>",
     "<a href=javascript:alert(1)>x</a>",
-    "<a href=\"javascript:alert(1)\">x</a>",
+    '<a href="javascript:alert(1)">x</a>',
     "<a href=' javascript:alert(1)'>x</a>",
     "<link rel=import href=data:text/html,<script>alert(1)</script>>",
     "<style>@import'javascript:alert(1)';</style>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<div style=\"x:expression(alert(1))\">x</div>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<div style="x:expression(alert(1))">x</div>',
     "<template><script>alert(1)</script></template>",
     "<xmp><img src=x onerror=alert(1)></xmp>",
     "<plaintext><img src=x onerror=alert(1)>",
@@ -134,7 +134,7 @@ def _url_payloads() -> list[str]:
     out = []
     for index, scheme in enumerate(JS_SCHEMES):
         marker = MARKERS[index % len(MARKERS)]
-        out.append(f"<a href=\"{scheme}{marker}\">html link {index}</a>")
+        out.append(f'<a href="{scheme}{marker}">html link {index}</a>')
         out.append(f"[md link {index}]({scheme}{marker})")
         out.append(f"![md image {index}]({scheme}{marker})")
         out.append(f"[ref link {index}][r{index}]\n\n[r{index}]: {scheme}{marker}")
@@ -142,8 +142,8 @@ def _url_payloads() -> list[str]:
     for index, url in enumerate(DATA_URLS):
         out.append(f"[data link {index}]({url.replace(' ', '%20')})")
         out.append(f"![data image {index}]({url})")
-        out.append(f"<a href=\"{url}\">data {index}</a>")
-        out.append(f"<img src=\"{url}\">")
+        out.append(f'<a href="{url}">data {index}</a>')
+        out.append(f'<img src="{url}">')
     return out
 
 
@@ -160,18 +160,18 @@ MARKDOWN = [
     "[x](vbscript:msgbox(1))",
     "[x](data:text/html,<script>alert(1)</script>)",
     "![x](javascript:alert(1))",
-    "![x](x\" onerror=\"alert(1))",
-    "![x\" onerror=\"alert(1)](http://a.example/i.png)",
-    "[x](http://a.example \"\\\" onmouseover=alert(1) x=\\\"\")",
+    '![x](x" onerror="alert(1))',
+    '![x" onerror="alert(1)](http://a.example/i.png)',
+    '[x](http://a.example "\\" onmouseover=alert(1) x=\\"")',
     "[x](http://a.example 'x\\' onmouseover=alert(1) x=\\'')",
-    "[x](http://a.example (\" onmouseover=alert(1) x=\"))",
-    "[x\"onmouseover=\"alert(1)](http://a.example)",
+    '[x](http://a.example (" onmouseover=alert(1) x="))',
+    '[x"onmouseover="alert(1)](http://a.example)',
     "[<img src=x onerror=alert(1)>](http://a.example)",
-    "[x](http://a.example/\"onmouseover=\"alert(1))",
+    '[x](http://a.example/"onmouseover="alert(1))',
     "[x](http://a.example/'><script>alert(1)</script>)",
     "[x][1]\n\n[1]: javascript:alert(1)",
     "[x][1]\n\n[1]: <javascript:alert(1)>",
-    "[x][1]\n\n[1]: http://a.example \"\\\" onmouseover=alert(1) \\\"\"",
+    '[x][1]\n\n[1]: http://a.example "\\" onmouseover=alert(1) \\""',
     "<javascript:alert(1)>",
     "<JAVASCRIPT:alert(1)>",
     "<data:text/html,<script>alert(1)</script>>",
@@ -187,26 +187,26 @@ MARKDOWN = [
     "<details open ontoggle=alert(1)>\n\n*md inside html*\n\n</details>",
     "<div>\n\n[x](javascript:alert(1))\n\n</div>",
     "[![x](javascript:alert(1))](javascript:alert(1))",
-    "[x](#\" onclick=\"alert(1))",
+    '[x](#" onclick="alert(1))',
 ]
 
 BREAKING = [
-    "\"><img src=x onerror=alert(1)>",
+    '"><img src=x onerror=alert(1)>',
     "'><svg onload=alert(1)>",
-    "\"><script>alert(1)</script>",
+    '"><script>alert(1)</script>',
     "'\"><img src=x onerror=window.__xss=1>",
-    "\" onmouseover=\"alert(1)\" x=\"",
+    '" onmouseover="alert(1)" x="',
     "' onfocus='alert(1)' autofocus x='",
     "` onmouseover=alert(1) x=`",
-    "\"autofocus onfocus=alert(1)//",
+    '"autofocus onfocus=alert(1)//',
     "</a><img src=x onerror=alert(1)>",
     "</p></div></main><img src=x onerror=alert(1)>",
-    "-->\"><img src=x onerror=alert(1)>",
+    '-->"><img src=x onerror=alert(1)>',
     "]]><img src=x onerror=alert(1)>",
-    "\\\"><img src=x onerror=alert(1)>",
+    '\\"><img src=x onerror=alert(1)>',
     "</script><script>alert(1)</script>",
     "';alert(1);//",
-    "\";alert(1);//",
+    '";alert(1);//',
     "${alert(1)}",
     "{{7*7}}",
     "{% debug %}",
@@ -219,8 +219,8 @@ BREAKING = [
     "<img src=`x` onerror=alert(1)>",
     "<img src=x:alert(1) onerror=eval(src)>",
     "<img\x0csrc=x onerror=alert(1)>",
-    "<img src=x onerror=\"&#97;&#108;&#101;&#114;&#116;(1)\">",
-    "<a href=\"&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;:alert(1)\">x</a>",
+    '<img src=x onerror="&#97;&#108;&#101;&#114;&#116;(1)">',
+    '<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;:alert(1)">x</a>',
 ]
 
 

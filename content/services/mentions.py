@@ -34,18 +34,33 @@ def resolve_mentions(*, author: Member, body: str) -> dict[str, Member]:
     return {lowered[key]: found[0] for key, found in by_name.items() if len(found) == 1}
 
 
+# A tag of nh3's output (its attribute values are always double-quoted, with `>` escaped or quoted).
+_TAG = re.compile(r'(<[^>"]*(?:"[^"]*"[^>"]*)*>)')
+
+
 def link_mentions(html: str, mentions: dict[str, Member]) -> str:
-    """Turn each resolved @name in the sanitised HTML into a link to the member's profile."""
+    """Turn each resolved @name in the sanitised HTML into a link to the member's profile: in text
+    only, never inside a tag's attributes (a link title "@bob" stayed a broken attribute) nor inside
+    a link's own text (a link in a link)."""
+    patterns = []
     for name, member in mentions.items():
         url = reverse("members:profile", args=[member.pk])
+        link = f'<a class="mention" href="{url}">@{escape(member.display_name)}</a>'
         for written in (f'@"{name}"', f"@{name}"):
-            escaped = escape(written)
-            html = re.sub(
-                rf"(?<![\w/:.@]){re.escape(escaped)}",
-                f'<a class="mention" href="{url}">@{escape(member.display_name)}</a>',
-                html,
-            )
-    return html
+            patterns.append((re.compile(rf"(?<![\w/:.@]){re.escape(escape(written))}"), link))
+    pieces = _TAG.split(html)
+    in_link = 0
+    for index, piece in enumerate(pieces):
+        if index % 2:  # a tag
+            if re.match(r"<a[\s>]", piece):
+                in_link += 1
+            elif piece.startswith("</a>") and in_link:
+                in_link -= 1
+        elif piece and not in_link:
+            for pattern, link in patterns:
+                piece = pattern.sub(lambda _match, link=link: link, piece)
+            pieces[index] = piece
+    return "".join(pieces)
 
 
 def mentions_record(*, post: Post, comment: Comment | None, members: list[Member]) -> None:

@@ -198,6 +198,22 @@ def test_mentions_link_to_the_member_and_skip_those_who_blocked_the_author(membe
     assert f'href="/members/{li.pk}/"' in post.body_html
 
 
+def test_a_mention_inside_a_link_title_address_or_text_stays_plain_text(member, space):
+    """Found by the stored-XSS suite (S2): @name was replaced inside attribute values too, which broke
+    the surrounding link's markup (nothing could run: quotes and brackets stayed escaped)."""
+    bob = MemberFactory(display_name="bob")
+    member.trust_level = 2  # three links: more than a new member may post
+    member.save(update_fields=["trust_level"])
+    body = '[a](http://a.example "@bob") [b](http://b.example/?q=@bob) [see @bob](http://c.example) and @bob'
+    post = post_publish(author=member, space=space, title="t", body=body)
+    html = post.body_html
+    assert html.count('class="mention"') == 1  # only the last, in plain text
+    assert 'title="@bob"' in html
+    assert 'href="http://b.example/?q=@bob"' in html
+    assert ">see @bob</a>" in html
+    assert html.rstrip().endswith(f'and <a class="mention" href="/members/{bob.pk}/">@bob</a></p>')
+
+
 def test_a_blocked_member_cannot_reply_to_the_blocker(member, other_member, space):
     from members.models import Block
 

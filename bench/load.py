@@ -24,6 +24,7 @@ import math
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -277,6 +278,8 @@ def moderators_for(users: int) -> int:
 
 
 def writers_for(users: int) -> int:
+    if os.environ.get("LOAD_WRITERS"):  # to try the writers' flows on a short run
+        return int(os.environ["LOAD_WRITERS"])
     return max(1, math.ceil(users * WRITER_SHARE))
 
 
@@ -606,7 +609,12 @@ def table_format(document: dict) -> str:
     return "\n".join(lines)
 
 
+def _stop_cleanly(_signal, _frame) -> None:
+    raise SystemExit(143)  # so the finally blocks stop gunicorn, the worker and the sink
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_cleanly)
     os.environ.setdefault("BENCH_DATABASE", "bench_load")
     os.environ.setdefault("BENCH_REDIS_DB", "11")
     os.environ.setdefault("BENCH_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench_load"))

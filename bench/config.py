@@ -66,6 +66,7 @@ class BenchConfig:
     var_dir: Path
     results: Path
     drop_after: bool
+    reuse: bool  # BENCH_REUSE=1: measure on the database an earlier run of the same scale seeded
     rate: int  # P4's global limit, emails per second
     secret_key: str
 
@@ -100,6 +101,7 @@ class BenchConfig:
             var_dir=var_dir,
             results=results,
             drop_after=os.environ.get("BENCH_DROP", "") == "1",
+            reuse=os.environ.get("BENCH_REUSE", "") == "1",
             rate=int(os.environ.get("BENCH_RATE", "200")),
             secret_key=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
         )

@@ -50,7 +50,8 @@ def main() -> int:
     from bench.database import database_drop, database_recreate
 
     _say(f"scale {config.scale.name}: database {config.database}, redis {config.redis_url}")
-    database_recreate(config=config)
+    if not config.reuse:
+        database_recreate(config=config)
 
     import django
 
@@ -61,14 +62,18 @@ def main() -> int:
     from bench.context import Context
     from bench.machine import machine_describe
     from bench.report import results_write, table_format
-    from bench.seed import community_seed
+    from bench.seed import community_seed, community_seeded
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # the hashed names production serves
     _say(f"migrated and collected static files in {time.monotonic() - started:.1f}s; seeding")
-    seeded = community_seed(scale=config.scale)
-    _say(f"seeded in {seeded.seconds:.1f}s: {seeded.rows}")
+    seeded = community_seeded(scale=config.scale) if config.reuse else None
+    if seeded is not None:
+        _say(f"reusing the database seeded by an earlier run: {seeded.rows}")
+    else:
+        seeded = community_seed(scale=config.scale)
+        _say(f"seeded in {seeded.seconds:.1f}s: {seeded.rows}")
     context = Context(config=config, seeded=seeded)
     machine = machine_describe()
 

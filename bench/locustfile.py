@@ -166,6 +166,7 @@ class Reader(SiteUser):
         self.member = Member(CAST["readers"].pop(0) if CAST["readers"] else random.choice(CAST["all"]))
         self.home_after = ""
         self.space_after = ("", "")
+        self.home()  # a member opening the site lands on the home feed
 
     @task(4)
     def home(self) -> None:

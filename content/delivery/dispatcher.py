@@ -27,7 +27,14 @@ from content.delivery.planner import (
     POST_PUBLISHED,
 )
 from content.delivery.reminders import REMINDER_KINDS
-from content.delivery.send_checks import SendFacts, cancel_reason, member_zone, over_budget, send_facts
+from content.delivery.send_checks import (
+    SendFacts,
+    cancel_reason,
+    member_zone,
+    over_budget,
+    recipient_shut_out,
+    send_facts,
+)
 from content.delivery.unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -191,12 +198,12 @@ class DispatchRun:
 
     def prepare(self, delivery_ids: list[int]) -> None:
         """Read the round's claimed rows and what the send-time checks need, in a few queries."""
-        self._deliveries = {
-            delivery.pk: delivery
-            for delivery in Delivery.objects.select_related("recipient", "inbox_item").filter(
-                pk__in=delivery_ids, status=DeliveryStatus.SENDING
-            )
-        }
+        rows = (
+            Delivery.objects.select_related("recipient", "inbox_item")
+            .filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING)
+            .annotate(**recipient_shut_out())  # may the recipient still read it? (same query)
+        )
+        self._deliveries = {delivery.pk: delivery for delivery in rows}
         self.facts = send_facts(list(self._deliveries.values()))
 
     def delivery(self, delivery_id: int) -> Delivery | None:

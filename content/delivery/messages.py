@@ -19,6 +19,7 @@ from content.delivery.models import Category, Delivery, DeliveryStatus, EmailOpt
 from content.delivery.notices import NOTICE
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
 from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
+from content.delivery.send_checks import space_reachable
 from content.models import RSVP, Comment, ContentStatus, Event, Post, RSVPStatus
 from content.selectors.inbox import inbox_sentence
 from privacy.consents import consent_is_granted
@@ -193,10 +194,15 @@ def _digest_content(delivery: Delivery) -> Content | None:
         if item.inbox_item is not None and item.inbox_item.read_at is None
     ]
     post_ids = {item.inbox_item.data.get("post_id") for item in items}
+    # S3: still published, and still in a space the reader may be sent (the post may have moved to a
+    # private space, or its space become private, since the item was planned)
+    reachable = space_reachable(member_id=delivery.recipient_id)
     visible = set(
         Post.objects.filter(
             pk__in=[pk for pk in post_ids if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
-        ).values_list("pk", flat=True)
+        )
+        .filter(reachable)
+        .values_list("pk", flat=True)
     )
     comment_ids = {item.source_id for item in items if item.source_kind == COMMENT_CREATED}
     visible_comments = set(
@@ -212,7 +218,9 @@ def _digest_content(delivery: Delivery) -> Content | None:
             status=ContentStatus.PUBLISHED,
             deleted_at__isnull=True,
             starts_at__gt=timezone.now(),
-        ).values_list("pk", flat=True)
+        )
+        .filter(reachable)
+        .values_list("pk", flat=True)
     )
     # L4/L15: marketing consent asked again now, so a withdrawal after planning still counts
     if any(item.category == Category.PROMOTIONAL for item in items) and not consent_is_granted(

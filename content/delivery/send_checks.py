@@ -16,15 +16,22 @@ from datetime import time as clock_time
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from content.delivery.digest import email_type_wanted
 from content.delivery.models import Category, Channel, Delivery, DeliveryStatus, EmailOptOut
 from content.delivery.notices import NOTICE
-from content.delivery.planner import NO_MARKETING_CONSENT, ONE_PROMOTION_A_WEEK, PROMOTIONAL_EVERY
-from content.delivery.reminders import REMINDER_1H
+from content.delivery.planner import (
+    COMMENT_CREATED,
+    NO_MARKETING_CONSENT,
+    ONE_PROMOTION_A_WEEK,
+    POST_PUBLISHED,
+    PROMOTIONAL_EVERY,
+)
+from content.delivery.reminders import REMINDER_1H, REMINDER_KINDS
+from content.models import Comment, Event, MembershipStatus, Post, Space, SpaceMembership, SpaceVisibility
 from members.models import EmailMode, Member
 from privacy.consents import consent_granted_member_ids
 
@@ -94,11 +101,61 @@ def send_facts(deliveries: list[Delivery]) -> SendFacts:
     return facts
 
 
+# S3: what a delivery announces may have moved out of its recipient's reach since it was planned (the
+# post moved to a private space, the space made private, the member left it). The planner's rule (a
+# private space's content reaches its active members only) is asked again when the email goes out.
+NOT_VISIBLE = "content no longer visible to the recipient"
+
+
+def _source_space() -> Case:
+    """The space of what the delivery announces: the post, the comment's post, the reminded event."""
+
+    def space_of(model, field: str) -> Subquery:
+        return Subquery(model.objects.filter(pk=OuterRef("source_id")).values(field)[:1])
+
+    return Case(
+        When(source_kind=POST_PUBLISHED, then=space_of(Post, "space_id")),
+        When(source_kind=COMMENT_CREATED, then=space_of(Comment, "post__space_id")),
+        When(source_kind__in=REMINDER_KINDS, then=space_of(Event, "space_id")),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def recipient_shut_out() -> dict[str, Exists]:
+    """Annotations for the dispatcher's query of a round's rows (no query of its own): whether the
+    content is in a private space the recipient is not an active member of."""
+    active_member = SpaceMembership.objects.filter(
+        space_id=OuterRef("pk"), member_id=OuterRef(OuterRef("recipient_id")), status=MembershipStatus.ACTIVE
+    )
+    return {
+        "source_space_id": _source_space(),
+        "shut_out": Exists(
+            Space.objects.filter(pk=OuterRef("source_space_id"), visibility=SpaceVisibility.PRIVATE).exclude(
+                Exists(active_member)
+            )
+        ),
+    }
+
+
+def space_reachable(*, member_id: int, via: str = "space") -> Q:
+    """A filter for posts or events (`via` their space) the member may still be sent: in a space that
+    is not private, or one they are an active member of. For the digest's items (no extra query)."""
+    return Q(**{f"{via}__visibility__in": [SpaceVisibility.PUBLIC, SpaceVisibility.MEMBERS]}) | Q(
+        **{
+            f"{via}__memberships__member_id": member_id,
+            f"{via}__memberships__status": MembershipStatus.ACTIVE,
+        }
+    )
+
+
 def cancel_reason(delivery: Delivery, facts: SendFacts) -> str:
     """Why this email must not go out at all (empty: it may)."""
     member = delivery.recipient
     if not member.is_active and not _for_banned_member(delivery):
         return "account inactive"
+    if getattr(delivery, "shut_out", False):
+        return NOT_VISIBLE
     # an address nobody confirmed may belong to someone else: never mail it (a mention can reach one)
     if (member.pk, member.email.lower()) not in facts.verified:
         return "email address not verified"

@@ -7,14 +7,10 @@ of every page route, and DRF's SessionAuthentication refuses the same for every 
 Nothing in the database changes. Routes that are not refused must be declared in NOT_CSRF_CHECKED with
 the reason, so a new exempt route fails here until someone decides it is safe."""
 
-import re
-from dataclasses import dataclass
-
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls import get_resolver, resolve
 
 from content.delivery.models import EmailOptOut
 from content.delivery.unsubscribe import unsubscribe_token
@@ -22,8 +18,7 @@ from content.models import Post
 from content.services.events import calendar_token_reset
 from tests.api.helpers import JsonClient, error_of
 from tests.factories import CommentFactory, EventFactory, MembershipFactory, PostFactory, SpaceFactory
-
-UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+from tests.security.routes import UNSAFE, Route, walk
 
 # Routes that answer an unsafe request without a CSRF token, each with why that is safe.
 NOT_CSRF_CHECKED = {
@@ -33,55 +28,6 @@ NOT_CSRF_CHECKED = {
     "api/v1/auth/token/ POST": "signing in to the API with email and password: no session or token is "
     "used (authentication_classes = []), so there is no ambient credential to forge with",
 }
-
-
-@dataclass(frozen=True)
-class Route:
-    pattern: str  # the route as written, e.g. "p/<int:pk>/"
-    path: str  # filled with real values, e.g. "/p/12/"
-    callback: object
-
-    @property
-    def is_api(self) -> bool:
-        return self.pattern.startswith("api/")
-
-
-def _fill_regex(regex: str, values: dict[str, str]) -> str:
-    """A path for a regex route: each named group replaced by its value, anchors dropped."""
-    out, i = [], 0
-    while i < len(regex):
-        match = re.compile(r"\(\?P<(\w+)>").match(regex, i)
-        if match:
-            depth, j = 1, match.end()
-            while depth:
-                depth += {"(": 1, ")": -1}.get(regex[j], 0) if regex[j - 1] != "\\" else 0
-                j += 1
-            out.append(values[match.group(1)])
-            i = j
-            continue
-        if regex[i] not in "^$":
-            out.append(regex[i])
-        i += 1
-    return "".join(out).replace("\\", "")
-
-
-def _fill(pattern, values: dict[str, str]) -> str:
-    if isinstance(pattern, RoutePattern):
-        return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], str(pattern))
-    assert isinstance(pattern, RegexPattern), pattern
-    return _fill_regex(pattern._regex, values)
-
-
-def walk(patterns, values_for, prefix_pattern="", prefix_path="/"):
-    for entry in patterns:
-        values = values_for(prefix_pattern + str(entry.pattern))
-        pattern = prefix_pattern + str(entry.pattern)
-        path = prefix_path + _fill(entry.pattern, values)
-        if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, values_for, pattern, path)
-        else:
-            assert isinstance(entry, URLPattern)
-            yield Route(pattern=pattern, path=path, callback=entry.callback)
 
 
 @pytest.fixture

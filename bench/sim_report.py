@@ -11,6 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from bench.report import Figure, _clean, table_format
@@ -21,10 +22,11 @@ from bench.sim_capture import (
     PROMOTIONAL_WORDS,
     Recorder,
 )
-from content.delivery.digest import DIGEST
+from content.delivery.digest import DIGEST, MONDAY
 from content.delivery.models import Category
 from content.delivery.planner import NO_MARKETING_CONSENT, ONE_PROMOTION_A_WEEK
 from content.models import RSVP, Comment, Event, Post
+from members.models import EmailMode
 from privacy.models import ConsentEntry, ConsentPurpose
 
 WEEK = 7 * 86400
@@ -304,7 +306,43 @@ GROUP BY g.id, g.status
 """
 
 
-def _accounting(*, mail: Mail) -> dict:
+WAITING = """
+SELECT o.recipient_id, o.channel, o.status, o.created_at, o.due_at, m.timezone, m.email_mode
+FROM content_delivery o JOIN members_member m ON m.id = o.recipient_id
+WHERE o.channel IN ('email', 'digest') AND o.source_kind <> %(digest)s AND o.digest_id IS NULL
+  AND o.status IN ('pending', 'sending', 'rolled_over')
+"""
+
+
+def next_digest(*, after: datetime, zone: zoneinfo.ZoneInfo, weekly: bool) -> datetime:
+    """The first moment after `after` when digests_compose takes the member's waiting items: the
+    beginning of their local digest hour (on a Monday for a weekly digest)."""
+    hour = getattr(settings, "DELIVERY_DIGEST_HOUR", 8)
+    local = after.astimezone(zone)
+    day = local.date()
+    while True:
+        moment = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+        if moment >= local and (not weekly or day.weekday() == MONDAY):
+            return moment
+        day += timedelta(days=1)
+
+
+def _waiting(*, end: datetime) -> dict:
+    """Rows neither sent nor in a digest when the run ended: waiting legitimately when the member's
+    next digest (or an email's due time) comes after the end, overdue otherwise (lost)."""
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    waiting = Counter()
+    for _member, channel, status, created_at, due_at, zone_name, mode in _rows(WAITING, {"digest": DIGEST}):
+        zone = zones.setdefault(zone_name, zoneinfo.ZoneInfo(zone_name))
+        if channel == "email" and status in ("pending", "sending"):
+            ok = status == "pending" and due_at > end
+        else:
+            ok = next_digest(after=created_at, zone=zone, weekly=mode == EmailMode.WEEKLY) > end
+        waiting[f"{'waiting for a moment after the end' if ok else 'overdue'}: {channel} {status}"] += 1
+    return dict(waiting)
+
+
+def _accounting(*, mail: Mail, end: datetime) -> dict:
     """Owed (what the planner decided each member should get by email or digest) against what arrived
     (sent on its own, or a line of a sent digest) and what was deliberately not sent, with its reason."""
     params = {"digest": DIGEST, "no_consent": NO_MARKETING_CONSENT, "weekly": ONE_PROMOTION_A_WEEK}
@@ -334,7 +372,9 @@ def _accounting(*, mail: Mail) -> dict:
     # compares them with what the member's choices explain, like those of a sent digest
     in_cancelled_digests = sum(v for k, v in outcomes.items() if k.startswith("in a cancelled digest"))
     not_delivered_with_reason = sum(cancelled.values()) + (left_out - unexplained)
-    lost = owed - delivered - not_delivered_with_reason
+    waiting = _waiting(end=end)
+    waiting_legitimately = sum(v for k, v in waiting.items() if k.startswith("waiting for"))
+    lost = owed - delivered - not_delivered_with_reason - waiting_legitimately
     return {
         "owed": owed,
         "owed_transactional": transactional_owed,
@@ -347,6 +387,8 @@ def _accounting(*, mail: Mail) -> dict:
         "left_out_explained_by_member_choices": expected_left_out,
         "left_out_unexplained": unexplained,
         "cancelled_at_send_time": cancelled,
+        "waiting_at_the_end": waiting,
+        "waiting_legitimately": waiting_legitimately,
         "lost": lost,
         "outcomes": dict(outcomes),
         "not_queued_by_the_planner": dict(_rows(REFUSED, params)),
@@ -370,7 +412,8 @@ def report_build(*, config, world, activity, recorder: Recorder) -> dict:
     days = _per_member_day(config=config, world=world, mail=mail)
     promotions = _promotions(mail=mail)
     headers = _headers(mail=mail)
-    accounting = _accounting(mail=mail)
+    end = config.start + timedelta(days=config.days + config.drain_days)
+    accounting = _accounting(mail=mail, end=end)
     naive = _baseline(config=config)
     total = len(recorder)
     kinds = Counter()
@@ -478,7 +521,8 @@ def report_build(*, config, world, activity, recorder: Recorder) -> dict:
             f"({accounting['sent_on_their_own']:,} on their own, {accounting['digest_lines']:,} as digest "
             f"lines), left out of digests by the member's own choices "
             f"{accounting['left_out_of_digests'] - accounting['left_out_unexplained']:,}, cancelled at send "
-            f"time with a reason {sum(accounting['cancelled_at_send_time'].values()):,}",
+            f"time with a reason {sum(accounting['cancelled_at_send_time'].values()):,}, waiting for a "
+            f"digest due after the end {accounting['waiting_legitimately']:,}",
         ),
         Figure(
             id="S6",

@@ -3,11 +3,11 @@ through the real delivery engine, then what the members received (bench/sim_repo
 
 Each step of SIM_STEP_MINUTES (15) of simulated time:
 1. the step's posts and comments, and its scheduled events, RSVPs, promotions and consent changes, are
-   created each at its own moment, and the planner (content.delivery.planner.deliveries_plan) runs on
-   every new outbox row right away, as the after-commit kick's Celery task would;
+   created each at its own moment; the planner (content.delivery.planner.deliveries_plan) runs on
+   every new outbox row right away, as the after-commit kick's Celery task would, and the dispatcher
+   (deliveries_dispatch, claim rounds until nothing is due) right after it, as the planner's kick would;
 2. at the end of the step the periodic work runs as beat would run it: event reminders
-   (reminders_schedule, then planning their rows), digests (digests_compose) and the dispatcher
-   (deliveries_dispatch, claim rounds until nothing is due).
+   (reminders_schedule, then planning their rows), digests (digests_compose) and the dispatcher.
 After the last day, SIM_DRAIN_DAYS (8) quiet days let every waiting item reach its digest (a weekly
 one too), so "owed vs delivered" is settled rather than cut off.
 
@@ -98,6 +98,7 @@ def main() -> int:
     import time_machine
     from django.core.management import call_command
     from django.db import connections
+    from django.utils import timezone
 
     import content.delivery.outbox
     from bench.machine import machine_describe
@@ -136,7 +137,7 @@ def main() -> int:
             moments = activity.stream(start=begin, end=end) if number < content_steps else []
             scheduled = activity.due(end)
             for at, kind in sorted(moments + [(item.at, item) for item in scheduled], key=lambda x: x[0]):
-                clock.move_to(at)
+                clock.move_to(max(at, timezone.now()))  # a dispatch may have moved it a few seconds on
                 if kind == "post":
                     activity.post(at)
                 elif kind == "comment":
@@ -148,7 +149,11 @@ def main() -> int:
                 _plan_new()
                 tick = time.monotonic()
                 timings["planner"] += tick - t
-            clock.move_to(end)
+                # the planner's task kicks the dispatcher: what is due goes out (or rolls over) now
+                _dispatch_all(clock)
+                t, tick = tick, time.monotonic()
+                timings["dispatcher"] += tick - t
+            clock.move_to(max(end, timezone.now()))
             t = time.monotonic()
             reminders_schedule()
             _plan_new()

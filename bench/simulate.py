@@ -112,6 +112,7 @@ def main() -> int:
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     migrate_seconds = time.monotonic() - started
+    machine = machine_describe()
     # the planner and dispatcher are called directly below, as their Celery tasks would call them
     content.delivery.outbox.outbox_kick = lambda *, outbox_id: True
     content.delivery.outbox.dispatcher_kick = lambda: True
@@ -173,7 +174,6 @@ def main() -> int:
                 )
 
         started = time.monotonic()
-        machine = machine_describe()
         report = report_build(config=config, world=world, activity=activity, recorder=RECORDER)
         timings["report"] = time.monotonic() - started
     timings["total"] = time.monotonic() - wall

@@ -142,6 +142,14 @@ def with_errors(ok: dict[int, Any], *codes: int) -> dict[int, Any]:
 
 
 class ApiSchema(AutoSchema):
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        """A throttled operation (REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES) can answer 429: say so.
+        (Here rather than in get_response_serializers, which @extend_schema replaces.)"""
+        bodies = super()._get_response_bodies(direction)
+        if direction == "response" and self.view.get_throttles() and "429" not in bodies:
+            bodies["429"] = self._get_response_for_code(ErrorSerializer, "429", direction=direction)
+        return bodies
+
     def get_operation_id(self) -> str:
         """The view's name: PostCreateApi -> post_create (unique, and stable for generated clients)."""
         name = self.view.__class__.__name__.removesuffix("Api")

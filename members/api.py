@@ -270,7 +270,7 @@ class BlockAddApi(Api):
 
 
 class BlockRemoveApi(Api):
-    @extend_schema(tags=TAGS, request=None, responses=with_errors({204: None}, 401))
+    @extend_schema(tags=TAGS, request=None, responses=with_errors({204: None}, 401, 404))
     def delete(self, request: Request, member_id: int) -> Response:
         member_unblock(blocker=request.user, blocked=Member(pk=member_id))
         return Response(status=204)
@@ -311,7 +311,7 @@ class MuteAddApi(Api):
 
 
 class MuteRemoveApi(Api):
-    @extend_schema(tags=TAGS, request=None, responses=with_errors({204: None}, 401))
+    @extend_schema(tags=TAGS, request=None, responses=with_errors({204: None}, 401, 404))
     def delete(self, request: Request, member_id: int) -> Response:
         member_unmute(muter=request.user, muted=Member(pk=member_id))
         return Response(status=204)

@@ -68,12 +68,13 @@ def choice(choices, **kwargs) -> serializers.ChoiceField:
     `reason` name other apps' enums too, and spectacular would name the collisions by hash. (With
     ENUM_NAME_OVERRIDES entries for moderation's choices in the settings, plain ChoiceFields would do.)"""
     values = [str(value) for value, _label in choices]
-    if kwargs.get("allow_blank"):
-        values.append("")
+    # spectacular documents allow_blank itself (oneOf with an empty string); "" in the pattern too
+    # would match both branches of that oneOf
+    blank = " (or empty)" if kwargs.get("allow_blank") else ""
     schema = {
         "type": "string",
         "pattern": "^(" + "|".join(re.escape(value) for value in values) + ")$",
-        "description": "One of: " + ", ".join(f"`{value}`" for value in values) + ".",
+        "description": "One of: " + ", ".join(f"`{value}`" for value in values) + blank + ".",
     }
 
     @extend_schema_field(schema)

@@ -26,6 +26,8 @@ ERRORS = {
     401: OpenApiResponse(description='`{"error": {"code": "not_authenticated", ...}}`'),
     403: OpenApiResponse(description='`{"error": {"code": "not_for_minors", ...}}`'),
     404: OpenApiResponse(description='`{"error": {"code": "not_found", ...}}`: no such purpose.'),
+    # every operation is throttled (REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES)
+    429: OpenApiResponse(description='`{"error": {"code": "throttled", ...}}`: too many requests.'),
 }
 
 
@@ -86,7 +88,7 @@ class ConsentListApi(APIView):
         history = ConsentEntrySerializer(many=True)
 
     @extend_schema(
-        operation_id="consent_list", tags=TAGS, responses={200: OutputSerializer, 401: ERRORS[401]}
+        operation_id="consent_list", tags=TAGS, responses={200: OutputSerializer, **_errors(401, 429)}
     )
     def get(self, request: Request) -> Response:
         member = request.user
@@ -131,7 +133,7 @@ class ConsentGrantApi(_ConsentDecideApi):
         operation_id="consent_grant",
         tags=TAGS,
         request=None,
-        responses={200: ConsentStateSerializer, 201: ConsentStateSerializer, **_errors(401, 403, 404)},
+        responses={200: ConsentStateSerializer, 201: ConsentStateSerializer, **_errors(401, 403, 404, 429)},
     )
     def post(self, request: Request, purpose: str) -> Response:
         return super().post(request, purpose)
@@ -147,7 +149,7 @@ class ConsentWithdrawApi(_ConsentDecideApi):
         operation_id="consent_withdraw",
         tags=TAGS,
         request=None,
-        responses={200: ConsentStateSerializer, 201: ConsentStateSerializer, **_errors(400, 401, 404)},
+        responses={200: ConsentStateSerializer, 201: ConsentStateSerializer, **_errors(400, 401, 404, 429)},
     )
     def post(self, request: Request, purpose: str) -> Response:
         return super().post(request, purpose)

@@ -111,10 +111,10 @@ class CommentDetailApi(PublicApi):
 
 
 class CommentEditApi(Api):
-    """The author or a moderator of the space."""
+    """The author or a moderator of the space; a body left out keeps the comment as it is (PATCH)."""
 
     class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(max_length=COMMENT_MAX)
+        body = serializers.CharField(max_length=COMMENT_MAX, required=False)
 
     @extend_schema(
         tags=TAGS,
@@ -125,7 +125,9 @@ class CommentEditApi(Api):
         comment = comment_get(viewer=request.user, pk=pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        comment = comment_edit(comment=comment, by=request.user, body=serializer.validated_data["body"])
+        comment = comment_edit(
+            comment=comment, by=request.user, body=serializer.validated_data.get("body", comment.body)
+        )
         return Response(comment_body(comment, request=request))
 
 

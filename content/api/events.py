@@ -72,7 +72,8 @@ class EventDetailOutputSerializer(EventOutputSerializer):
     class Meta(EventOutputSerializer.Meta):
         fields = [*EventOutputSerializer.Meta.fields, "online_url", "waitlist_position", "can_manage"]
 
-    @extend_schema_field(serializers.URLField(allow_blank=True))
+    # a URL or "" (format "uri" alone refuses the empty string)
+    @extend_schema_field({"oneOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}]})
     def get_online_url(self, event: Event) -> str:
         """Only for members going, the organiser and the space's moderators; "" for everyone else."""
         viewer = self.context["viewer"]
@@ -92,10 +93,22 @@ def event_body(request: Request, pk: int) -> dict:
     return EventDetailOutputSerializer(event, context={"viewer": request.user}).data
 
 
+# What Django's URLValidator accepts (its schemes, a dotted host name), so that a client following the
+# schema is never refused: "uri" alone admits any scheme ("mailto:x", "urn:y").
+WEB_ADDRESS = r"^(https?|ftps?)://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:[0-9]{1,5})?([/?#]\S*)?$"
+
+
+@extend_schema_field({"type": "string", "format": "uri", "pattern": WEB_ADDRESS})
+class WebAddressField(serializers.URLField):
+    pass
+
+
 class EventInputSerializer(serializers.ModelSerializer):
     """The shape of an event (the model's lengths and types); the service checks the rules (ends
     after it starts, a known time zone, capacity, deadline). Times need an offset; without one they
     are read as UTC."""
+
+    online_url = WebAddressField(max_length=200, required=False, allow_blank=True)
 
     class Meta:
         model = Event

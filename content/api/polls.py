@@ -124,7 +124,11 @@ class PollVoteApi(Api):
 
     class InputSerializer(serializers.Serializer):
         option_ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=OPTIONS_MAX
+            # min_length says in the schema (minItems) what allow_empty=False refuses
+            child=serializers.IntegerField(min_value=1),
+            allow_empty=False,
+            min_length=1,
+            max_length=OPTIONS_MAX,
         )
 
     @extend_schema(

@@ -47,8 +47,7 @@ BUFFER_KEY = "privacy:access-log"
 FLUSH_LOCK_KEY = "privacy:access-log-flush"
 FLUSH_BATCH = 5000
 FLUSH_MAX_BATCHES = 40  # 200,000 rows a run at most; the next run takes the rest
-# about a tenth of a second of DELETE on 2 idle cores; 50,000 took 1.3 s on a loaded machine at 1M rows
-# (bench P5 at large), over the one-second limit for a transaction
+# a short transaction on 2 busy cores (the limit is a second; bench P5 measures the longest)
 DELETE_BATCH = 20_000
 PROCESS_FLUSH_ROWS = 100
 PROCESS_FLUSH_SECONDS = 10.0
@@ -354,19 +353,24 @@ def access_log_partitions_ensure(*, since: date | None = None, months_ahead: int
 def _delete_in_batches(condition: Q) -> int:
     """Rows matching `condition`, oldest first, about DELETE_BATCH at a time, each batch its own short
     transaction. A batch is a range of time up to the DELETE_BATCH-th oldest row, found on the time
-    index, so the DELETE is a range scan (ids alone would make PostgreSQL probe every partition)."""
+    index, so the DELETE is a range scan (ids alone would make PostgreSQL probe every partition).
+    Each batch starts after the last one's edge: otherwise its index scan walks every entry the
+    earlier batches deleted (dead until vacuum), and the batches grow longer one after another."""
     deleted = 0
     matching = AccessLog.objects.filter(condition)
+    after = None
     while True:
+        pending = matching if after is None else matching.filter(time__gt=after)
         with transaction.atomic():
             edge = list(
-                matching.order_by("time").values_list("time", flat=True)[DELETE_BATCH - 1 : DELETE_BATCH]
+                pending.order_by("time").values_list("time", flat=True)[DELETE_BATCH - 1 : DELETE_BATCH]
             )
-            batch = matching.filter(time__lte=edge[0]) if edge else matching
+            batch = pending.filter(time__lte=edge[0]) if edge else pending
             count, _by_model = batch.delete()
         deleted += count
         if not edge:
             return deleted
+        after = edge[0]
 
 
 def access_log_purge(cutoff: datetime, *, floor_cutoff: datetime | None = None) -> int:

@@ -42,6 +42,16 @@ def test_check_deploy_reports_no_warnings_with_production_values():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize(("behind_proxy", "hops"), [("true", "1"), ("false", "0")])
+def test_behind_the_tls_proxy_allauth_reads_the_clients_address_as_the_site_does(behind_proxy, hops):
+    """Without it allauth's per-address limits would see the proxy's address: every visitor in one
+    bucket (found by the rate-limit suite, S4)."""
+    script = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    result = manage("shell", "-c", script, BEHIND_TLS_PROXY=behind_proxy, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == hops
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [

@@ -3,10 +3,6 @@ the security headers (HSTS, a CSP without inline or eval'd script, nosniff, Refe
 denial) and the cookies are Secure (the session cookie HttpOnly too)."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,9 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from content.services.events import calendar_token_reset
+from tests.community.test_deployment import manage
 from tests.factories import PASSWORD, EventFactory, MemberFactory, PostFactory, SpaceFactory
-
-ROOT = Path(django_settings.BASE_DIR)
 
 # What a deployment sets (the same values as tests/community/test_deployment.py): nothing else.
 PRODUCTION = {
@@ -47,19 +42,6 @@ SECURITY_SETTINGS = [
     "X_FRAME_OPTIONS",
     "CONTENT_SECURITY_POLICY",
 ]
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

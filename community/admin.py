@@ -1,6 +1,6 @@
 """The community's own models in the admin: the goals operators set for the health dashboard's figures
-(issue 10). Operators only: the operator role holds every permission (community/roles.py); moderators
-and privacy officers hold none of the goal permissions."""
+(issue 10), and the idempotency records (issue 9, R6), read-only. Operators only: the operator role
+holds every permission (community/roles.py); moderators and privacy officers hold none of these."""
 
 from django import forms
 from django.contrib import admin
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.goals import METRICS, unit_words, value_format
 from community.goals_progress import MET, NO_DATA, goals_changed, goals_progress
-from community.models import Goal
+from community.models import Goal, IdempotencyRecord
 
 
 class GoalForm(forms.ModelForm):
@@ -133,3 +133,27 @@ class GoalAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         goals_changed()
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """What a repeated create was answered with (community/idempotency.py): to see why a client's retry
+    got an old answer. Written only by the request it records, deleted only by the hourly purge."""
+
+    list_display = ["scope", "member", "created_at", "expires_at"]
+    list_filter = ["scope"]
+    list_select_related = ["member"]
+    raw_id_fields = ["member"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = ["member", "scope", "key_hash", "request_hash", "result", "created_at", "expires_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -60,6 +60,11 @@ app.conf.update(
             "task": "content.remind_unanswered",
             "schedule": crontab(minute=17, hour=9),
         },
+        # idempotency records past their time (an API Idempotency-Key: 24 hours, a form's token: 10 min)
+        "community.purge_idempotency_records": {
+            "task": "community.purge_idempotency_records",
+            "schedule": crontab(minute=37),
+        },
         # L22: content hidden by an IP notice comes back 15 days after the counter-notice unless the
         # rights holder took it further (daily; the job settles every notice that is due)
         "moderation.ip_notices_restore": {

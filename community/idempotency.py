@@ -4,17 +4,22 @@ A member double-clicks "Publish", a phone retries a POST whose answer was lost: 
 twice, sometimes at the same moment. `once()` runs the action for the first and hands every repeat the
 first one's result:
 
-- the result is remembered in the cache under (scope, member, key) for a while (10 minutes for a form's
-  submission token, 24 hours for the API's `Idempotency-Key`);
+- the result is remembered in PostgreSQL (community.models.IdempotencyRecord) under (member, scope, key)
+  for a while (10 minutes for a form's submission token, 24 hours for the API's `Idempotency-Key`),
+  written in the same transaction as the action, so it exists exactly when what it records does. Not in
+  Redis: a result remembered there was lost when Redis stopped, restarted or evicted the key, and a
+  retried API POST during an outage created a second event or complaint (nothing else in the database
+  tells them apart). The price is one indexed SELECT and one INSERT per keyed request (bench figures in
+  the commit that moved it);
 - two requests at the same moment are put one after the other by a PostgreSQL advisory lock on that
   key, held until the first one's transaction ends (SQLite, the embedded profile, begins every
   transaction IMMEDIATE, which already lets one writer in at a time), so the second finds the first's
-  result instead of creating again. The lock lives in the database, so it holds while Redis is down;
-- while Redis is down the result cannot be remembered: `fallback` may find the first result in the
-  database instead (a post: same author, same text, a moment ago), and the duplicate checks of posts
-  and comments refuse a second copy anyway.
+  record instead of creating again;
+- `fallback` is the older net for forms while Redis is down (a post: same author, same text, a moment
+  ago): asked only when no record exists and Redis is paused.
 
 The same key with a different request is a mistake of the client: IdempotencyKeyReused (422 in the API).
+Records past their time are deleted every hour (idempotency_records_purge, community.tasks).
 """
 
 import functools
@@ -22,10 +27,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -33,6 +39,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from community.models import IdempotencyRecord
 from community.redis_outage import redis_paused
 
 T = TypeVar("T")
@@ -40,6 +47,7 @@ T = TypeVar("T")
 FORM_TTL = 10 * 60
 API_TTL = 24 * 3600
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII without spaces, like a header token
+PURGE_BATCH = 5000
 
 
 class IdempotencyKeyReused(Exception):
@@ -74,47 +82,61 @@ def once(
 ) -> T:
     """The action's result, run only for the first request with this key.
 
-    `remember` turns the result into what the cache keeps (None: keep nothing, e.g. a refusal);
-    `recall` turns it back (None: it no longer exists, run again). Must be the outermost transaction:
-    the lock and the remembered result are only as good as the commit that follows."""
-    name = _digest(scope, str(owner_id), key)
-    cache_key = f"idempotency:{name}"
+    `remember` turns the result into the JSON value the record keeps (None: keep nothing, e.g. a
+    refusal); `recall` turns it back (None: it no longer exists, run again). Must be the outermost
+    transaction: the lock and the record are only as good as the commit that follows.
 
-    def earlier() -> tuple[bool, T | None]:
-        record = cache.get(cache_key)
-        if record is not None:
-            if record["request"] != request_hash:
+    Queries: the lock, the record's SELECT, then either what `recall` reads (a repeat) or the action
+    and the record's INSERT (the first request)."""
+    key_hash = _digest(key)
+    with transaction.atomic():
+        _lock(_digest(scope, str(owner_id), key))  # a request at the same moment waits here
+        record = (
+            IdempotencyRecord.objects.filter(member_id=owner_id, scope=scope, key_hash=key_hash)
+            .only("request_hash", "result", "expires_at")
+            .first()
+        )
+        if record is not None and record.expires_at > timezone.now():
+            if record.request_hash != request_hash:
                 raise IdempotencyKeyReused()
-            result = recall(record["value"])
+            result = recall(record.result)
             if result is not None:
-                return True, result
+                return result
         elif fallback is not None and redis_paused():
             result = fallback()
             if result is not None:
-                return True, result
-        return False, None
-
-    found, result = earlier()  # a plain retry, long after the first: no lock needed
-    if found:
-        return result  # type: ignore[return-value]
-    stored = False
-    try:
-        with transaction.atomic():
-            _lock(name)  # a request at the same moment waits here for the first to commit
-            found, result = earlier()
-            if found:
-                return result  # type: ignore[return-value]
-            result = action()
-            value = remember(result)
-            if value is not None:
-                # Written before the commit that releases the lock, so the waiting request finds it.
-                cache.set(cache_key, {"request": request_hash, "value": value}, ttl)
-                stored = True
-    except BaseException:
-        if stored:  # the commit failed: nothing was created, so nothing may be replayed
-            cache.delete(cache_key)
-        raise
+                return result
+        result = action()
+        value = remember(result)
+        if value is not None:
+            now = timezone.now()
+            fields = {
+                "request_hash": request_hash,
+                "result": value,
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=ttl),
+            }
+            if record is None:
+                IdempotencyRecord.objects.create(member_id=owner_id, scope=scope, key_hash=key_hash, **fields)
+            else:  # expired, or what it made is gone: the key starts over
+                IdempotencyRecord.objects.filter(pk=record.pk).update(**fields)
     return result
+
+
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
+    """Deletes the records past their time, in batches of PURGE_BATCH (one short transaction each, so
+    a backlog never holds locks long). Returns how many went."""
+    cutoff = now or timezone.now()
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(expires_at__lte=cutoff).values_list("pk", flat=True)[
+                :PURGE_BATCH
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]
 
 
 # --- The API: `Idempotency-Key` on create endpoints -------------------------------------------------

@@ -1,6 +1,8 @@
 """The community's own records (the project app holds only what belongs to no other app): the goals the
-operators set for the health dashboard's figures (issue 10)."""
+operators set for the health dashboard's figures (issue 10), and the remembered results of idempotent
+creates (issue 9, R6)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -92,3 +94,40 @@ class Goal(models.Model):
             return
         if metric.unit == Unit.PERCENT and self.target > 100:
             raise ValidationError({"target": _("A percentage goes from 0 to 100.")})
+
+
+class IdempotencyRecord(models.Model):
+    """The first result of a create made with a key (the API's `Idempotency-Key`, a form's one-time
+    submission token), so that a repeat gets it back instead of creating again (community/idempotency.py).
+    Kept in PostgreSQL, not in Redis: the record must outlive a Redis outage, a restart or an eviction,
+    and it is written in the same transaction as what it records, so it exists exactly when that does.
+    Rows past `expires_at` mean nothing and are deleted every hour (community.purge_idempotency_records)."""
+
+    # no index of its own: the unique constraint's index starts with member_id (one index less per insert)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("member"),
+    )
+    # "api" for every API create; "form.post", "form.comment", "form.event" for the forms' tokens
+    scope = models.CharField(_("scope"), max_length=20)
+    # SHA-256 of the key as sent: a key is up to 255 characters of the client's choosing
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    # SHA-256 of method, path and body: the same key with another request is refused
+    request_hash = models.CharField(_("request hash"), max_length=64, blank=True)
+    # what the first request answered: {"status": 201, "data": {...}} for the API, an object's id for a form
+    result = models.JSONField(_("result"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "scope", "key_hash"], name="idempotency_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key_hash[:12]}"

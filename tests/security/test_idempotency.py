@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from community.idempotency import IdempotencyKeyReused, once
+from community.idempotency import IdempotencyKeyReused, idempotency_records_purge, once
+from community.models import IdempotencyRecord
 from content.models import RSVP, Comment, Event, Poll, Post, RSVPStatus
 from moderation.models import Complaint
 from tests.api.helpers import JsonClient, error_of
@@ -118,7 +119,7 @@ def test_tokens_belong_to_their_member(client, member, other_member, space):
 
 
 def test_a_post_form_with_its_poll_sent_twice_makes_one_post_and_one_poll(member_client, space):
-    url = reverse("content:post_new", args=[space.slug])
+    url = reverse("content:post_create", args=[space.slug])
     token = form_token(member_client, url)
     data = post_form(token) | {
         "poll-options": "Tea\nCoffee",
@@ -134,15 +135,28 @@ def test_a_post_form_with_its_poll_sent_twice_makes_one_post_and_one_poll(member
 
 
 def test_while_redis_is_down_a_resent_form_still_finds_the_first_post(member_client, space, monkeypatch):
-    """The cache cannot remember the token: the database (same author, same text, just now) can."""
+    """The token's record is in PostgreSQL, so the cache being away changes nothing."""
     url = reverse("content:post_create", args=[space.slug])
     token = form_token(member_client, url)
-    monkeypatch.setattr("community.idempotency.cache.set", lambda *args, **kwargs: None)
-    monkeypatch.setattr("community.idempotency.cache.get", lambda *args, **kwargs: None)
+    monkeypatch.setattr("community.redis_outage.redis_paused", lambda: True)  # every cache call a miss
     monkeypatch.setattr("community.idempotency.redis_paused", lambda: True)
     first = member_client.post(url, post_form(token))
     second = member_client.post(url, post_form(token))
     assert Post.objects.count() == 1
+    assert second.url == first.url
+
+
+def test_while_redis_is_down_a_double_submitted_event_form_still_creates_one_event(
+    member_client, space, monkeypatch
+):
+    """An event has no natural key to find it by (two tea tastings are allowed): only the token's record
+    tells a double click from a second event, and that record is in PostgreSQL."""
+    url = reverse("content:event_create", args=[space.slug])
+    token = form_token(member_client, url)
+    monkeypatch.setattr("community.redis_outage.redis_paused", lambda: True)
+    first = member_client.post(url, event_form(token))
+    second = member_client.post(url, event_form(token))
+    assert Event.objects.count() == 1
     assert second.url == first.url
 
 
@@ -345,6 +359,75 @@ def test_once_refuses_the_same_key_for_a_different_request(member):
     with pytest.raises(IdempotencyKeyReused):
         once(scope="t", owner_id=member.pk, key="k", request_hash="b", ttl=60, action=lambda: 2)
     assert once(scope="t", owner_id=member.pk, key="k", request_hash="a", ttl=60, action=lambda: 3) == 1
+
+
+def test_the_key_is_remembered_in_the_database_as_a_hash_for_24_hours(api_member, member, space):
+    key = "a-client-chosen-key"
+    api_member.post(
+        f"/api/v1/spaces/{space.slug}/posts/", {"title": "T", "body": "B"}, headers={"Idempotency-Key": key}
+    )
+    record = IdempotencyRecord.objects.get()
+    assert (record.member_id, record.scope) == (member.pk, "api")
+    assert key not in record.key_hash and len(record.key_hash) == 64
+    assert record.result["status"] == 201 and record.result["data"]["id"] == Post.objects.get().pk
+    assert record.expires_at - record.created_at == timedelta(hours=24)
+
+
+def test_a_form_token_is_remembered_for_10_minutes(member_client, space):
+    url = reverse("content:post_create", args=[space.slug])
+    member_client.post(url, post_form(form_token(member_client, url)))
+    record = IdempotencyRecord.objects.get()
+    assert (record.scope, record.result) == ("form.post", Post.objects.get().pk)
+    assert record.expires_at - record.created_at == timedelta(minutes=10)
+
+
+def test_a_key_past_its_24_hours_creates_again(api_member, space):
+    url = f"/api/v1/spaces/{space.slug}/events/"
+    body = CREATES["event"][1]
+    first = api_member.post(url, body, headers={"Idempotency-Key": "old"})
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    later = api_member.post(url, body | {"title": "Another picnic"}, headers={"Idempotency-Key": "old"})
+    assert (first.status_code, later.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in later.headers
+    assert Event.objects.count() == 2
+    record = IdempotencyRecord.objects.get()  # the key starts over on the one row
+    assert record.result["data"]["id"] == later.json()["id"] and record.expires_at > timezone.now()
+
+
+def test_a_create_that_fails_leaves_no_record_so_the_retry_creates(member):
+    def failing():
+        raise RuntimeError("the database went away mid-way")
+
+    with pytest.raises(RuntimeError):
+        once(scope="t", owner_id=member.pk, key="k", ttl=60, action=failing)
+    assert not IdempotencyRecord.objects.exists()
+    assert once(scope="t", owner_id=member.pk, key="k", ttl=60, action=lambda: 7) == 7
+    assert once(scope="t", owner_id=member.pk, key="k", ttl=60, action=lambda: 8) == 7
+
+
+def test_once_costs_a_lock_a_select_and_an_insert_and_a_repeat_no_insert(member, django_assert_num_queries):
+    # SAVEPOINT (the atomic block inside the test's transaction), pg_advisory_xact_lock, SELECT the
+    # record, INSERT the record, RELEASE SAVEPOINT
+    with django_assert_num_queries(5):
+        once(scope="t", owner_id=member.pk, key="k", ttl=60, action=lambda: {"id": 1})
+    # SAVEPOINT, pg_advisory_xact_lock, SELECT the record, RELEASE SAVEPOINT
+    with django_assert_num_queries(4):
+        assert once(scope="t", owner_id=member.pk, key="k", ttl=60, action=lambda: {"id": 2}) == {"id": 1}
+
+
+def test_the_hourly_purge_deletes_expired_records_and_keeps_the_rest(member, other_member):
+    from community.celery import app
+    from community.tasks import purge_idempotency_records
+
+    for n, who in enumerate([member, other_member, member]):
+        once(scope="api", owner_id=who.pk, key=f"k{n}", ttl=60, action=lambda n=n: n)
+    IdempotencyRecord.objects.filter(member=other_member).update(expires_at=timezone.now())
+    assert purge_idempotency_records() == 1
+    assert set(IdempotencyRecord.objects.values_list("member_id", flat=True)) == {member.pk}
+    assert idempotency_records_purge(now=timezone.now() + timedelta(minutes=2)) == 2
+    assert not IdempotencyRecord.objects.exists()
+    entry = app.conf.beat_schedule["community.purge_idempotency_records"]
+    assert entry["task"] == purge_idempotency_records.name
 
 
 # --- At the same moment (threads, each with its own database connection) ------------------------------

@@ -1,6 +1,11 @@
 """Sending due emails: claim a few rows with a lease, re-check each at send time (L15), take a token
 from the global send bucket, send, and mark the row in its own transaction.
 
+The rows a round refuses (cancelled at send time, or rolled over into the digest by the member's
+daily cap, quiet hours or digest choice) are recorded together: one statement per round, however many
+and whatever their reasons. At 10,000 members they outnumber the emails sent (`make simulate`), and one
+UPDATE each made them the dispatcher's main cost.
+
 Exactly-once delivery to an outside mail server is impossible; the window is one message per process
 (a crash between the server's acceptance and our "sent" update). Every message's Message-ID is derived
 from the delivery id, so a resend after a crash is recognisable.
@@ -112,6 +117,41 @@ def _finish(delivery: Delivery, status: str, **fields) -> bool:
     )
 
 
+REFUSALS_WRITE = """
+UPDATE {table} AS d SET status = t.status, reason = t.reason, lease_until = NULL
+FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(id, status, reason)
+WHERE d.id = t.id AND d.status = %s
+"""
+
+
+def _refusals_write(refused: list[tuple[int, str, str]]) -> int:
+    """Record refused rows (id, status, reason) still held by us: one statement on PostgreSQL (the rows
+    as arrays), one per (status, reason) elsewhere (SQLite, the embedded `make run`)."""
+    if not refused:
+        return 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                REFUSALS_WRITE.format(table=Delivery._meta.db_table),
+                [
+                    [row[0] for row in refused],
+                    [row[1] for row in refused],
+                    [row[2] for row in refused],
+                    DeliveryStatus.SENDING,
+                ],
+            )
+            return cursor.rowcount
+    groups: dict[tuple[str, str], list[int]] = {}
+    for delivery_id, status, reason in refused:
+        groups.setdefault((status, reason), []).append(delivery_id)
+    return sum(
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+            status=status, reason=reason, lease_until=None
+        )
+        for (status, reason), ids in groups.items()
+    )
+
+
 def _release(delivery_ids: list[int]) -> None:
     Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.PENDING, lease_until=None
@@ -195,6 +235,7 @@ class DispatchRun:
         self._content: dict[tuple, Content | None] = {}
         self._deliveries: dict[int, Delivery] = {}
         self.facts: SendFacts | None = None
+        self._refused: list[tuple[int, str, str]] = []  # (id, status, reason), written together
 
     def prepare(self, delivery_ids: list[int]) -> None:
         """Read the round's claimed rows and what the send-time checks need, in a few queries."""
@@ -210,6 +251,32 @@ class DispatchRun:
         if delivery_id not in self._deliveries:  # a single send outside a round
             self.prepare([delivery_id])
         return self._deliveries.get(delivery_id)
+
+    def refuse(self, delivery: Delivery, status: str, reason: str) -> None:
+        """Cancel the row or roll it over into the digest, written with the round's other refusals."""
+        self._refused.append((delivery.pk, status, reason))
+
+    def refusals_write(self) -> int:
+        refused, self._refused = self._refused, []
+        return _refusals_write(refused)
+
+    def screen(self, delivery_ids: list[int]) -> list[int]:
+        """Refuse in one statement every claimed row the send-time checks refuse (no query: the facts
+        were read by `prepare`); returns the ids left to send, in their order. Each round claims at
+        most one row per member, so a send later in the round cannot change another row's answer.
+        A claimed row `prepare` did not find is no longer ours (deleted with its member): left out."""
+        sendable = []
+        for delivery_id in delivery_ids:
+            delivery = self._deliveries.get(delivery_id)
+            if delivery is None:
+                continue
+            refusal = _refusal(delivery, self.facts)
+            if refusal:
+                self.refuse(delivery, *refusal)
+            else:
+                sendable.append(delivery_id)
+        self.refusals_write()
+        return sendable
 
     def connection(self):
         if self._connection is None:
@@ -242,7 +309,11 @@ class DispatchRun:
         return self._content[key]
 
     def close(self) -> None:
-        self.connection_lost()
+        """Write what is still unwritten of the round's refusals and close the SMTP connection."""
+        try:
+            self.refusals_write()
+        finally:
+            self.connection_lost()
 
 
 def _transient(error: Exception) -> bool:
@@ -253,8 +324,21 @@ def _transient(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
 
 
+def _refusal(delivery: Delivery, facts: SendFacts) -> tuple[str, str] | None:
+    """(status, reason) when the send-time checks refuse the row, else None."""
+    reason = cancel_reason(delivery, facts)
+    if reason:
+        return DeliveryStatus.CANCELLED, reason
+    if delivery.category not in (Category.TRANSACTIONAL, Category.DIGEST):
+        over = over_budget(delivery, facts)
+        if over:
+            return DeliveryStatus.ROLLED_OVER, over
+    return None
+
+
 def delivery_send(*, delivery_id: int, run: DispatchRun | None = None) -> str:
-    """Send one claimed delivery. Returns what happened (an Outcome value)."""
+    """Send one claimed delivery. Returns what happened (an Outcome value). A refusal is recorded with
+    the round's others when the run closes (or at once by `DispatchRun.screen`)."""
     if run is None:
         run = DispatchRun()
         try:
@@ -264,18 +348,13 @@ def delivery_send(*, delivery_id: int, run: DispatchRun | None = None) -> str:
     delivery = run.delivery(delivery_id)
     if delivery is None:
         return Outcome.GONE
-    reason = cancel_reason(delivery, run.facts)
-    if reason:
-        _finish(delivery, DeliveryStatus.CANCELLED, reason=reason)
-        return Outcome.CANCELLED
-    if delivery.category not in (Category.TRANSACTIONAL, Category.DIGEST):
-        over = over_budget(delivery, run.facts)
-        if over:
-            _finish(delivery, DeliveryStatus.ROLLED_OVER, reason=over)
-            return Outcome.ROLLED_OVER
+    refusal = _refusal(delivery, run.facts)
+    if refusal:
+        run.refuse(delivery, *refusal)
+        return Outcome.CANCELLED if refusal[0] == DeliveryStatus.CANCELLED else Outcome.ROLLED_OVER
     message = delivery_message(delivery, run)
     if message is None:
-        _finish(delivery, DeliveryStatus.CANCELLED, reason="content no longer visible")
+        run.refuse(delivery, DeliveryStatus.CANCELLED, "content no longer visible")
         return Outcome.CANCELLED
     started = _take_token()
     if started is None:
@@ -324,12 +403,13 @@ def deliveries_dispatch(*, limit: int = 100, rounds: int = 10) -> int:
         if not ids:
             break
         run = DispatchRun()
-        run.prepare(ids)
         try:
-            for position, delivery_id in enumerate(ids):
+            run.prepare(ids)
+            sendable = run.screen(ids)  # cancelled and rolled-over rows: one statement
+            for position, delivery_id in enumerate(sendable):
                 outcome = delivery_send(delivery_id=delivery_id, run=run)
                 if outcome == Outcome.THROTTLED:
-                    _release(ids[position:])  # the bucket is empty: leave the rest for the next beat
+                    _release(sendable[position:])  # the bucket is empty: leave the rest for the next beat
                     return sent
                 sent += outcome == Outcome.SENT
         finally:

@@ -1,19 +1,77 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from content.models import InboxItem
+from content.models import ContentStatus, Event, InboxItem
+from content.selectors.visibility import Viewer, posts_readable, readable_space_ids
 from members.models import Member
+
+# Kinds whose sentence quotes a post's or an event's title (data["title"], copied when the item was
+# written). The title is shown only while the reader may still read what it names: a post moved to a
+# private space, its space made private, or the post hidden, removed or deleted since, and the item
+# says so without the title. Moderation kinds are left as they are: a moderator reaches private spaces'
+# reports through the moderation pages, and an author's statement of reasons must reach them whatever
+# happened to the content.
+POST_KINDS = frozenset(
+    {"post.new", "post.mention", "comment.reply", "question.answered", "question.unanswered"}
+)
+EVENT_KINDS = frozenset(
+    {"event.promoted", "event.reminder_24h", "event.reminder_1h", "event.changed", "event.cancelled"}
+)
 
 
 def inbox_items(*, member: Member, limit: int = 50) -> list[InboxItem]:
+    """The member's latest items, each with its `sentence` and `gone` (True when it names a post or an
+    event the member can no longer read: the sentence then names neither). At most three queries
+    whatever the number of items: the items with their actors, the posts they name that the member
+    still reads, the events likewise (the last two only when an item names one)."""
     items = list(
         InboxItem.objects.filter(recipient=member)
         .select_related("actor")
         .order_by("-created_at", "-pk")[:limit]
     )
-    for item in items:
-        item.sentence = inbox_sentence(item)
+    inbox_items_decorate(member=member, items=items)
     return items
+
+
+def inbox_items_decorate(*, member: Member, items: list[InboxItem]) -> None:
+    """Set `gone` and `sentence` on each item (at most two queries, for any number of items)."""
+    readable_posts = _readable_ids(
+        posts_readable(viewer=member), {item.data.get("post_id") for item in items if item.kind in POST_KINDS}
+    )
+    readable_events = _readable_ids(
+        _events_still_known(viewer=member),
+        {item.data.get("event_id") for item in items if item.kind in EVENT_KINDS},
+    )
+    for item in items:
+        if item.kind in POST_KINDS:
+            item.gone = item.data.get("post_id") not in readable_posts
+        elif item.kind in EVENT_KINDS:
+            item.gone = item.data.get("event_id") not in readable_events
+        else:
+            item.gone = False
+        item.sentence = inbox_gone_sentence(item) if item.gone else inbox_sentence(item)
+
+
+def _readable_ids(queryset: QuerySet, ids: set) -> set[int]:
+    ids = {pk for pk in ids if isinstance(pk, int)}
+    if not ids:
+        return set()
+    return set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _events_still_known(*, viewer: Viewer) -> QuerySet[Event]:
+    """events_readable without the deletion: an organiser's cancellation deletes the event, and its
+    attendees are told "“title” was cancelled" (they knew the event); hidden, removed and moved out of
+    the reader's spaces still hide the title."""
+    return Event.objects.filter(
+        status=ContentStatus.PUBLISHED, space_id__in=readable_space_ids(viewer=viewer)
+    )
+
+
+def inbox_gone_sentence(item: InboxItem) -> str:
+    if item.kind in EVENT_KINDS:
+        return _("News about an event you can no longer see.")
+    return _("News about a post you can no longer see.")
 
 
 def inbox_unread_count(*, member: Member) -> int:

@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from content.models import InboxItem
-from content.selectors.inbox import inbox_items
+from content.selectors.inbox import inbox_items, inbox_items_decorate
 from content.services.inbox import inbox_mark_read
 
 
@@ -30,8 +30,10 @@ def inbox_bell(request: HttpRequest) -> HttpResponse:
 def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(InboxItem, pk=pk, recipient=request.user)
     inbox_mark_read(member=request.user, item_id=item.pk)
+    inbox_items_decorate(member=request.user, items=[item])
+    # what the member can no longer read would only answer 404: back to the inbox, the item read
     safe = url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()})
-    return redirect(item.url if item.url and safe else "content:inbox")
+    return redirect(item.url if item.url and safe and not item.gone else "content:inbox")
 
 
 @login_required

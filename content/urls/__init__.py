@@ -5,7 +5,7 @@ from django.urls import include, path
 app_name = "content"
 urlpatterns = [
     path("", include("content.urls.spaces")),
-    path("", include("content.urls.polls")),  # before posts: it answers on the new-post address
+    path("", include("content.urls.polls")),
     path("", include("content.urls.posts")),
     path("", include("content.urls.questions")),
     path("", include("content.urls.events")),

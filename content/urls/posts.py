@@ -1,9 +1,10 @@
 from django.urls import path
 
-from content.views import posts
+from content.views import polls, posts
 
 urlpatterns = [
-    path("s/<slug:slug>/new/", posts.post_create, name="post_create"),
+    # the new-post page, with its optional poll section
+    path("s/<slug:slug>/new/", polls.post_new, name="post_create"),
     path("p/<int:pk>/", posts.post_detail, name="post_detail"),
     path("p/<int:pk>/edit/", posts.post_edit_view, name="post_edit"),
     path("p/<int:pk>/revisions/", posts.post_revisions, name="post_revisions"),

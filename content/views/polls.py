@@ -24,8 +24,7 @@ from content.views.helpers import not_found_as_404, readable_space
 
 @login_required
 def post_new(request: HttpRequest, slug: str) -> HttpResponse:
-    """The new-post page with its optional poll section (content.views.posts.post_create plus a poll,
-    which it replaces on the same address)."""
+    """The new-post page (content:post_create) with its optional poll section."""
     space = readable_space(request, slug)
     can_announce = is_space_moderator(member=request.user, space=space)
     form = PostForm(request.POST or None, can_announce=can_announce)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from content.exceptions import AccountRestricted, ContentError, NotAllowed
-from content.forms.posts import CommentForm, PostEditForm, PostForm
+from content.forms.posts import CommentForm, PostEditForm
 from content.models import Comment, ContentStatus
 from content.selectors.corrections import correction_current
 from content.selectors.posts import (
@@ -22,29 +22,11 @@ from content.selectors.posts import (
 )
 from content.selectors.visibility import can_participate, is_space_moderator
 from content.services.comments import comment_create, comment_delete, comment_edit
-from content.services.posts import post_delete, post_edit, post_pin, post_publish, post_set_promotional
+from content.services.posts import post_delete, post_edit, post_pin, post_set_promotional
 from content.services.reactions import reaction_toggle
-from content.views.helpers import not_found_as_404, readable_space
+from content.views.helpers import edit_form_refusal, not_found_as_404
 from members.models import Member
 from members.selectors import ProfileAccess, member_profile_access
-
-
-@login_required
-def post_create(request: HttpRequest, slug: str) -> HttpResponse:
-    space = readable_space(request, slug)
-    can_announce = is_space_moderator(member=request.user, space=space)
-    form = PostForm(request.POST or None, can_announce=can_announce)
-    if request.method == "POST" and form.is_valid():
-        try:
-            post = post_publish(author=request.user, space=space, **form.cleaned_data)
-        except ContentError as error:
-            # The member's text stays in the form; the reason (and when to retry) shows above it.
-            form.add_error(None, error.message)
-        else:
-            if post.status == ContentStatus.PENDING_REVIEW:
-                messages.info(request, _("Thanks! A moderator will look at your post before it appears."))
-            return redirect("content:post_detail", pk=post.pk)
-    return render(request, "content/posts/form.html", {"space": space, "form": form})
 
 
 @not_found_as_404
@@ -67,6 +49,9 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @not_found_as_404
 def post_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     post = post_get(viewer=request.user, pk=pk)
+    refusal = edit_form_refusal(request, author_id=post.author_id, space=post.space)
+    if refusal is not None:
+        return refusal
     form = PostEditForm(request.POST or None, initial={"title": post.title, "body": post.body})
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,6 +180,9 @@ def comment_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @not_found_as_404
 def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = comment_get(viewer=request.user, pk=pk)
+    refusal = edit_form_refusal(request, author_id=comment.author_id, space=comment.post.space)
+    if refusal is not None:
+        return refusal
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:

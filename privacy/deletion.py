@@ -198,20 +198,28 @@ def deletion_complete(*, request_id: int, now: datetime | None = None) -> bool:
         logger.info("privacy.deletion.held request=%s", request_id)
         return False
     unclaimed = Q(started_at__isnull=True) | Q(started_at__lt=now - STALE_START)
+    affected = 0
+    # One transaction for the whole account (issue 9, R5). Erased app by app in transactions of their
+    # own, an account was visible half erased: its name still on its profile while its mentions
+    # already said "Deleted member", its profile empty while its consents and export archive were
+    # still linked, and a worker killed in between left it so for an hour. Now a reader sees the
+    # account whole or erased, never between, and a worker killed midway leaves it untouched. The
+    # request's row lock is the claim: a second worker skips it, a dead worker's claim ends with its
+    # connection (the next run takes the request at once), and a cancel waits for the outcome.
     with transaction.atomic():
         claimed = (
             DeletionRequest.objects.open()
             .filter(unclaimed, pk=request_id, due_at__lte=now)
-            .update(started_at=timezone.now())
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+            .first()
         )
-    if not claimed:
-        return False
-    affected = 0
-    for erase, entries in erase_sources():
-        with transaction.atomic():
+        if claimed is None:
+            return False
+        DeletionRequest.objects.filter(pk=request_id).update(started_at=timezone.now())
+        for erase, entries in erase_sources():
             affected += erase(member_id=member_id) or 0
-        logger.info("privacy.deletion.erased request=%s by=%s", request_id, entries[0].app_label)
-    with transaction.atomic():
+            logger.info("privacy.deletion.erased request=%s by=%s", request_id, entries[0].app_label)
         account_closure_record(member_id=member_id, closed_at=timezone.now())
         DeletionRequest.objects.filter(pk=request_id).update(completed_at=timezone.now())
     try:

@@ -79,9 +79,10 @@ class ExportSection:
 # The erase contract (LEGAL L9): `fn(*, member_id: int) -> int`, passed as `erase=` to
 # register_personal_data, called once per deleted account after its grace period (several registrations
 # may share one callable; it is called once). It deletes or anonymises what its app holds about the
-# member and returns the rows it changed. It runs in its own transaction and must be idempotent: a job
-# that died midway runs every erase function again. Data under a legal floor (access logs, records of
-# deleted posts) is left alone: retention purges it when the floor passes.
+# member and returns the rows it changed. It runs inside the account's one transaction, with every
+# other app's erase function (so nobody sees the account half erased), and must be idempotent. Data
+# under a legal floor (access logs, records of deleted posts) is left alone: retention purges it when
+# the floor passes.
 
 
 def member_pseudonym(member_id: int | None) -> str | None:

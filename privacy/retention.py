@@ -9,6 +9,13 @@ The cutoff is always now - keep_days; each handler applies it to the moment its 
 (RetentionCategory.counted_from): created_at for delivery records, deleted_at for deleted posts, the
 account's closing for the consent ledger.
 
+Killed midway (SIGKILL, a lost connection), a run leaves nothing half done and its proof stays true:
+the RetentionRun is written when the category starts (finished_at empty, which the operators'
+dashboard shows as stalled after an hour) and each batch adds its count to it in the batch's own
+transaction, so the proof counts exactly the rows that are gone. A purge handler (the app's own
+service, with its own transactions) reports its count when it returns; one killed inside it leaves an
+unfinished run counting what the engine did before it. The next run takes up whatever is left.
+
 LEGAL L9: what a deleted account leaves under a legal floor is kept only until the floor, not for the
 whole keep-period. For a category whose floor is shorter than its keep-period, the rows of closed
 accounts (AccountClosure) expire at now - floor_days; everyone else's at now - keep_days. A purge
@@ -20,7 +27,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from privacy.models import AccountClosure, LegalHold, RetentionAction, RetentionCategory, RetentionRun
@@ -53,16 +60,21 @@ def _apply_handler(
     held_members: set[int],
     held_objects: set[str],
     batch_size: int,
+    run: RetentionRun,
 ) -> tuple[int, int]:
-    """Returns (rows affected, rows held back)."""
+    """Returns (rows affected, rows held back). Each batch adds its count to `run` in its transaction."""
+    proof = RetentionRun.objects.filter(pk=run.pk)
     if handler.purge is not None:
         if held_members or held_objects:
             # The app's own service cannot skip single rows: a hold pauses the handler whole.
             logger.info("retention %s/%s paused by a legal hold", category.key, handler.name)
             return 0, 0
         if floor_cutoff is not None and "floor_cutoff" in inspect.signature(handler.purge).parameters:
-            return handler.purge(cutoff, floor_cutoff=floor_cutoff), 0
-        return handler.purge(cutoff), 0
+            done = handler.purge(cutoff, floor_cutoff=floor_cutoff)
+        else:
+            done = handler.purge(cutoff)
+        proof.update(rows_affected=F("rows_affected") + done)
+        return done, 0
 
     expired = handler.expired(cutoff)
     if floor_cutoff is not None and handler.member_field:
@@ -92,11 +104,14 @@ def _apply_handler(
                 return affected, held_count
             last_id = ids[-1]
             if anonymise:
-                affected += handler.anonymize(ids)
+                done = handler.anonymize(ids)
             else:
                 # Count the category's own rows, not the cascade's.
                 model._base_manager.filter(pk__in=ids).delete()
-                affected += len(ids)
+                done = len(ids)
+            # The proof moves with the work: committed together, or neither.
+            proof.update(rows_affected=F("rows_affected") + done)
+            affected += done
 
 
 def retention_apply_category(
@@ -115,31 +130,37 @@ def retention_apply_category(
     floor_cutoff = None
     if 0 < category.floor_days < keep_days:
         floor_cutoff = now - timedelta(days=category.floor_days)
-    started_at = timezone.now()
     held_members, held_objects = legal_holds_active(category=category, now=now)
-    affected = held = 0
-    for handler in handlers:
-        done, kept = _apply_handler(
-            handler=handler,
-            category=category,
-            cutoff=cutoff,
-            floor_cutoff=floor_cutoff,
-            held_members=held_members,
-            held_objects=held_objects,
-            batch_size=batch_size,
-        )
-        affected += done
-        held += kept
-    # L12: the proof holds the category, the cutoff, counts and times; never what was removed.
+    # L12: the proof holds the category, the cutoff, counts and times; never what was removed. Written
+    # first (unfinished), so a run killed midway still proves the batches it committed.
     run = RetentionRun.objects.create(
-        category=category,
-        action=category.action,
-        cutoff=cutoff,
-        rows_affected=affected,
-        rows_held=held,
-        started_at=started_at,
-        finished_at=timezone.now(),
+        category=category, action=category.action, cutoff=cutoff, started_at=timezone.now()
     )
+    affected = held = 0
+    try:
+        for handler in handlers:
+            done, kept = _apply_handler(
+                handler=handler,
+                category=category,
+                cutoff=cutoff,
+                floor_cutoff=floor_cutoff,
+                held_members=held_members,
+                held_objects=held_objects,
+                batch_size=batch_size,
+                run=run,
+            )
+            affected += done
+            held += kept
+    except Exception:
+        # A failure that removed nothing has nothing to prove (it is logged, and the task fails);
+        # one that committed batches keeps its unfinished proof of them.
+        try:
+            RetentionRun.objects.filter(pk=run.pk, rows_affected=0).delete()
+        except Exception:  # never hide the failure itself behind this clean-up's
+            logger.warning("retention %s: could not tidy the failed run's proof", category.key, exc_info=True)
+        raise
+    RetentionRun.objects.filter(pk=run.pk).update(rows_held=held, finished_at=timezone.now())
+    run.refresh_from_db()
     logger.info(
         "retention %s: %d rows %s before %s", category.key, affected, category.action, cutoff.isoformat()
     )

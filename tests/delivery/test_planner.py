@@ -110,9 +110,10 @@ def _planning_queries(space, publish, django_assert_num_queries, recipients):
         join(space, "all")
     row = _outbox("post.published", publish().pk)
     # outbox row; post with space and author; one batch in its own transaction: savepoint, outbox
-    # lock, recipients, existing deliveries, inbox items insert, deliveries insert, release (a short
-    # batch ends the walk); outbox marked planned.
-    with django_assert_num_queries(10):
+    # lock, the next ids from the space's members and from the mentions, recipients, existing
+    # deliveries, inbox items insert, deliveries insert, release (a short batch ends the walk);
+    # outbox marked planned.
+    with django_assert_num_queries(12):
         deliveries_plan(outbox_id=row.pk)
 
 
@@ -176,7 +177,7 @@ def _promotional_planning_queries(space, publish, author, django_assert_num_quer
     )
     row = _outbox("post.published", post.pk)
     # as above, plus two per batch for L13: who consents, who had a promotion this week
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         deliveries_plan(outbox_id=row.pk)
 
 

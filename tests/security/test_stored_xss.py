@@ -18,14 +18,25 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.test import Client
 from django.utils import timezone
 
+from content.delivery.digest import digest_compose
 from content.delivery.dispatcher import delivery_message
 from content.delivery.models import Delivery, Outbox
 from content.delivery.planner import deliveries_plan
-from content.models import Comment, ContentStatus, Event, Post
+from content.models import Comment, ContentStatus, Event, Post, Space
+from content.models.polls import OPTION_MAX, OPTIONS_MAX, Poll
 from content.services.comments import comment_create
+from moderation.ip_notices import (
+    URL_MAX,
+    escalate_link,
+    ip_notice_counter,
+    ip_notice_escalate,
+    ip_notice_file,
+)
 from moderation.models import Appeal, Complaint, ModerationAction, Report, ReviewItem
 from moderation.services import appeal_file, report_file, review_item_decide
 from tests.api.helpers import JsonClient
@@ -377,3 +388,224 @@ def test_the_payload_corpus_stays_inert_in_every_field_page_admin_page_and_email
     # template-engine lookalikes are shown as the member wrote them, not evaluated
     text = "\n".join(browser.texts)
     assert "{{7*7}}" in text and "{% debug %}" in text
+
+
+# --- The fields the first pass left out: digests, poll options, space texts, IP notices ---------------
+
+GAPS_SUMMARY = Path(django_settings.BASE_DIR) / "var" / "test-artifacts" / "stored-xss-gaps.json"
+SITE = "https://evidence.example/"
+
+
+def evidence_url(payload: str) -> str:
+    """A payload as the path of an evidence link (the notice takes http(s) links only), or a plain
+    link when the validator refuses it whitespace-free."""
+    url = (SITE + "".join(payload.split()))[:URL_MAX]
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return ""
+    return url
+
+
+def poll_options(payloads: list[str]) -> list[list[str]]:
+    """The corpus as poll options: each as the poll keeps it (whitespace collapsed, 200 characters),
+    each once whatever its case, 20 to a poll (the last one topped up to the minimum of 2)."""
+    seen, labels = set(), []
+    for payload in payloads:
+        label = " ".join(payload.split())[:OPTION_MAX]
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            labels.append(label)
+    polls = [labels[i : i + OPTIONS_MAX] for i in range(0, len(labels), OPTIONS_MAX)]
+    if len(polls[-1]) < 2:
+        polls[-1].append("A plain option")
+    return polls
+
+
+# Narrow: the IP notice's change page in the admin builds a form for its URLField without assume_scheme
+# (moderation/admin.py, not this suite's to change; reported), which warns under Django 5.2 and, with
+# warnings as errors, answers 500 in the live server.
+@pytest.mark.filterwarnings(
+    "ignore:The default scheme will be changed:django.utils.deprecation.RemovedInDjango60Warning"
+)
+def test_the_payload_corpus_stays_inert_in_digests_poll_options_space_texts_and_ip_notices(
+    live_server, page, settings
+):
+    """The whole corpus in each field, except space names (a sample: one space per 45th payload; each
+    name is a space to create and a page to open) and evidence links (the 1 in 4 sample of payloads the
+    link validator accepts once their whitespace is gone: the field takes http(s) links only)."""
+    settings.MODERATION_IP_NOTICES_PER_HOUR = "10000/hour"
+    started = time.monotonic()
+    vera = MemberFactory(display_name="Vera Victim", trust_level=3, email="vera@example.org")
+    eve = MemberFactory(display_name="Eve Writer", trust_level=3, email="eve@example.org")
+    dora = MemberFactory(display_name="Dora Digest", email="dora@example.org", email_mode="daily")
+    operator = MemberFactory(display_name="Opal Operator", is_staff=True, is_superuser=True, trust_level=3)
+    fields: dict[str, int] = {}
+
+    # --- Spaces: the operator writes descriptions and rules in the admin (no other page writes them)
+    descriptions = chunks(CORPUS, limit=2000)
+    rules = chunks(CORPUS, limit=5000)
+    names = [payload[:80].strip() for payload in CORPUS[::45]]
+    count = max(len(descriptions), len(names))
+    admin = Client()
+    admin.force_login(operator)
+    for index in range(count):
+        response = admin.post(
+            "/admin/content/space/add/",
+            {
+                "slug": f"gap-{index}",
+                "name": names[index] if index < len(names) else f"Space {index}",
+                "description": descriptions[index] if index < len(descriptions) else "",
+                "rules": rules[index] if index < len(rules) else "",
+                # the first is private: signed-in outsiders see its door (name and description)
+                "visibility": "private" if index == 0 else "public",
+                "posting_policy": "everyone",
+                "slow_mode_seconds": "0",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+    spaces = list(Space.objects.filter(slug__startswith="gap-").order_by("pk"))
+    assert [space.description for space in spaces[: len(descriptions)]] == descriptions
+    fields["space description"] = len(descriptions)
+    fields["space rules"] = len(rules)
+    fields["space name (sample)"] = len(names)
+    public = [space for space in spaces if space.visibility == "public"]
+    for space in public:
+        MembershipFactory(space=space, member=dora, notification_level="digest")
+
+    # --- Posts with payload titles in those spaces: Dora reads them in her inbox and her daily digest
+    titles = chunks(CORPUS, limit=200, separator=" ")
+    for index, title in enumerate(titles):
+        space = public[index % len(public)]
+        ok(api(eve).post(f"/api/v1/spaces/{space.slug}/posts/", {"title": title, "body": f"Post {index}."}))
+    fields["post title (digest)"] = len(titles)
+
+    # --- Poll options (API): Eve's polls, Vera votes in every other one (results, then the form)
+    polls = poll_options(CORPUS)
+    poll_posts = []
+    for index, options in enumerate(polls):
+        post = ok(
+            api(eve).post(
+                f"/api/v1/spaces/{public[0].slug}/posts/",
+                {"title": f"Poll {index}", "body": f"Vote {index}."},
+            )
+        )
+        poll = ok(api(eve).post(f"/api/v1/posts/{post['id']}/poll/", {"options": options}))
+        if index % 2 == 0:
+            ok(
+                api(vera).post(
+                    f"/api/v1/polls/{poll['id']}/vote/", {"option_ids": [poll["options"][0]["id"]]}
+                )
+            )
+        poll_posts.append(post["id"])
+    fields["poll option"] = sum(len(options) for options in polls)
+
+    # --- IP notices (the public form's service; a rights holder needs no account): name, organisation,
+    # evidence and its link against one of Eve's posts; Eve counters some, the holder escalates those
+    target = ok(
+        api(eve).post(
+            f"/api/v1/spaces/{public[0].slug}/posts/", {"title": "Borrowed logo", "body": "Our logo."}
+        )
+    )
+    evidence = chunks(CORPUS, limit=5000)
+    links = [url for url in map(evidence_url, CORPUS[::4]) if url]
+    notices = []
+    for index in range(max(len(titles), len(links))):
+        notices.append(
+            ip_notice_file(
+                holder_name=titles[index] if index < len(titles) else f"Holder {index}",
+                holder_organisation=titles[-1 - index] if index < len(titles) else "",
+                holder_email=f"holder{index}@brand.example",
+                right="trademark",
+                evidence=evidence[index] if index < len(evidence) else f"Registration No. {index}.",
+                evidence_url=links[index] if index < len(links) else f"{SITE}{index}",
+                content_url=f"/p/{target['id']}/",
+                sworn=True,
+                ip="203.0.113.9",
+            )
+        )
+    statements = chunks(CORPUS, limit=5000)
+    counter_evidence = list(reversed(statements))
+    notes = chunks(CORPUS, limit=5000)
+    for index, text in enumerate(statements):
+        assert ip_notice_counter(
+            notice=notices[index], by=eve, statement=text, counter_evidence=counter_evidence[index]
+        )
+    fields["ip notice holder name"] = len(titles)
+    fields["ip notice holder organisation"] = len(titles)
+    fields["ip notice evidence"] = len(evidence)
+    fields["ip notice evidence link (sample)"] = len(links)
+    fields["ip counter-notice statement"] = len(statements)
+    fields["ip counter-notice evidence"] = len(counter_evidence)
+    fields["ip escalation note"] = len(notes)
+    written = time.monotonic()
+
+    # --- Pages
+    browser = Browser(page, live_server.url)
+    sign_in(page, live_server.url, vera)
+    browser.open("/s/", follow_next=True)
+    for space in spaces[: len(descriptions)]:
+        browser.open(f"/s/{space.slug}/")  # the private one: its door
+    for pk in poll_posts:
+        browser.open(f"/p/{pk}/", keep_text=True)
+    sign_in(page, live_server.url, dora)
+    browser.open("/inbox/")
+    sign_in(page, live_server.url, eve)
+    browser.open("/inbox/")
+    for notice in notices[: len(statements) + 1]:  # countered ones, and one still open to a counter
+        browser.open(f"/moderation/ip-notice/{notice.pk}/counter/")
+    page.context.clear_cookies()  # the rights holder, by the link in their email
+    for notice in notices[: len(statements)]:
+        browser.open(escalate_link(notice=notice))
+    for index, note in enumerate(notes):
+        assert ip_notice_escalate(notice=notices[index], note=note)
+    sign_in(page, live_server.url, operator)
+    browser.open(f"/moderation/items/{notices[0].review_item_id}/")
+    for model in ("content/space", "content/poll", "content/polloption", "moderation/ipnotice"):
+        browser.open(f"/admin/{model}/?all=")
+    for space in spaces[: len(descriptions)]:
+        browser.open(f"/admin/content/space/{space.pk}/change/")
+    for poll in Poll.objects.order_by("pk")[:2]:
+        browser.open(f"/admin/content/poll/{poll.pk}/change/")
+    for notice in notices[: len(notes)]:
+        browser.open(f"/admin/moderation/ipnotice/{notice.pk}/change/")
+    pages_done = time.monotonic()
+
+    # --- Emails: Eve's notices (the notice, the escalation) and Dora's digest, HTML parts
+    for row in Outbox.objects.order_by("pk"):
+        deliveries_plan(outbox_id=row.pk)
+    digest = digest_compose(member_id=dora.pk, local_day=20261201)
+    assert digest is not None
+    htmls, digest_html = [], ""
+    for delivery in Delivery.objects.filter(channel="email").select_related("recipient", "inbox_item"):
+        message = delivery_message(delivery)
+        if message is None:
+            continue
+        html, mimetype = message.alternatives[0]
+        assert mimetype == "text/html"
+        htmls.append(html)
+        if delivery.pk == digest.pk:
+            digest_html = html
+    assert "&lt;script&gt;" in digest_html and "new items" in digest_html
+    for start in range(0, len(htmls), 25):
+        browser.emails_check(f"emails {start}-{start + 24}", htmls[start : start + 25])
+
+    summary = {
+        "payloads": len(CORPUS),
+        "fields": fields,
+        "pages": browser.pages,
+        "emails": browser.emails,
+        "seconds": {
+            "write": round(written - started, 1),
+            "pages": round(pages_done - written, 1),
+            "emails": round(time.monotonic() - pages_done, 1),
+        },
+        "findings": browser.findings,
+        "dialogs": browser.dialogs,
+    }
+    GAPS_SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    GAPS_SUMMARY.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+
+    assert browser.emails > len(notices)
+    assert not browser.dialogs, browser.dialogs
+    assert not browser.findings, "\n".join(browser.findings[:80])

@@ -9,7 +9,12 @@ Written through the API: post title and body, comment, profile name and bio, eve
 and place, complaint subject and body. No API writes these, so the service does (as the form's view
 would): report details (moderation.services.report_file), appeal statement (appeal_file), and the
 comments of the members whose names carry payloads (comment_create: one API call each would only add
-time, the comment field itself goes through the API above)."""
+time, the comment field itself goes through the API above).
+
+The second test adds what the first left out: a composed digest's HTML part, poll options, space
+descriptions and rules (an operator writes them in the admin), and IP notices (the rights holder's
+fields, the author's counter-notice, the escalation note); its figures go to
+var/test-artifacts/stored-xss-gaps.json."""
 
 import json
 import time

@@ -1,7 +1,9 @@
 """The delivery engine under real faults (DESIGN.md, "How a post travels"): a worker killed with
-`kill -9` in the middle of sending, Redis stopped while members post, and two workers sharing one global
-send rate. Real PostgreSQL, real Redis servers, real Celery workers; mail written to a folder."""
+`kill -9` in the middle of sending to 2,000 members (R1), Redis stopped while members post, comment and
+RSVP (R2; both at 5,000 members under `make soak`), and two workers sharing one global send rate. Real PostgreSQL, real Redis
+servers, real Celery workers; mail written to a folder."""
 
+import os
 import re
 import time
 import uuid
@@ -15,10 +17,10 @@ from django.urls import reverse
 from content.delivery.models import Delivery, Outbox
 from content.delivery.outbox import task_kick
 from content.delivery.planner import deliveries_plan
-from content.models import Post
+from content.models import RSVP, Post, RSVPStatus
 from content.services.posts import post_publish
 from content.tasks import dispatch_email, relay_outbox
-from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
+from tests.factories import EventFactory, MemberFactory, MembershipFactory, SpaceFactory
 from tests.reliability.processes import (
     RedisServer,
     Worker,
@@ -31,6 +33,17 @@ from tests.reliability.processes import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLOCK_READ = timedelta(milliseconds=5)
+# Issue 9 asks R1 and R2 for a post's fan-out to 5,000 members. On the shared 2-core machine (load 9-11)
+# that took R1 106 s (2,000: 17 s) and R2 328 s (3 readers: 7 s), seven minutes more than `make test`
+# can spend: the 5,000 variants are marked `soak` and run by `make soak` (SOAK=1 pytest -m soak).
+SOAK = os.environ.get("SOAK") == "1"
+AT_5000 = pytest.param(
+    5000,
+    marks=[pytest.mark.soak, pytest.mark.skipif(not SOAK, reason="5,000 members: run by make soak")],
+    id="5000",
+)
+# R2: "no request waits on the broker more than a second" (each kick: content.delivery.outbox.task_kick)
+BROKER_WAIT_SECONDS = 1.0
 
 
 @pytest.fixture
@@ -68,15 +81,16 @@ def _sent(**filters) -> int:
     return Delivery.objects.filter(channel="email", status="sent", **filters).count()
 
 
-def test_a_worker_killed_during_dispatch_to_2000_members_leaves_each_member_exactly_one_email(
-    broker, mail_dir
+@pytest.mark.parametrize("members", [pytest.param(2000, id="2000"), AT_5000])
+def test_a_worker_killed_during_dispatch_to_thousands_of_members_leaves_each_member_exactly_one_email(
+    broker, mail_dir, members
 ):
     space = SpaceFactory()
     author = MemberFactory()
-    readers = bulk_members(space=space, count=2000, prefix="kill")
+    readers = bulk_members(space=space, count=members, prefix="kill")
     post = post_publish(author=author, space=space, title="To everyone", body="One email each.")
     planned = deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
-    assert planned == 2000
+    assert planned == members
 
     env = {"DELIVERY_RATE": "400/second", "DELIVERY_LEASE_SECONDS": "4"}
     first = Worker(broker=broker.url, mail_dir=mail_dir, env=env)
@@ -84,16 +98,16 @@ def test_a_worker_killed_during_dispatch_to_2000_members_leaves_each_member_exac
     wait_until(lambda: _sent() >= 300, timeout=120, what="first emails")
     first.kill()
     killed_at = _sent()
-    assert 0 < killed_at < 2000, "the kill must land in the middle of the dispatch"
+    assert 0 < killed_at < members, "the kill must land in the middle of the dispatch"
 
     second = Worker(broker=broker.url, mail_dir=mail_dir, env=env)
     try:
 
         def all_sent() -> bool:
             _beat(dispatch_email)
-            return _sent() == 2000
+            return _sent() == members
 
-        wait_until(all_sent, timeout=240, what="every email sent after the restart", every=1.0)
+        wait_until(all_sent, timeout=600, what="every email sent after the restart", every=1.0)
     finally:
         log = second.stop()
     assert "content.dispatch_email" in log
@@ -103,32 +117,51 @@ def test_a_worker_killed_during_dispatch_to_2000_members_leaves_each_member_exac
     for message in messages:
         ids_by_recipient[message["To"]].add(message["Message-ID"])
     # every member: exactly one distinct Message-ID (a mailbox provider collapses equal ones)
-    assert len(ids_by_recipient) == 2000
+    assert len(ids_by_recipient) == members
     assert all(len(ids) == 1 for ids in ids_by_recipient.values())
     # raw duplicates: at most the one message the killed process had in flight
     duplicates = len(messages) - len(ids_by_recipient)
     assert duplicates <= 1
     assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {"sent"}
-    assert len(readers) == 2000
-    print(f"\nkill -9 after {killed_at} of 2000 sent; raw duplicates: {duplicates}")
+    assert len(readers) == members
+    print(f"\nkill -9 after {killed_at} of {members} sent; raw duplicates: {duplicates}")
 
 
+@pytest.mark.parametrize("members", [pytest.param(3, id="3"), AT_5000])
 def test_with_redis_stopped_members_still_post_and_everything_arrives_once_redis_is_back(
-    broker, mail_dir, client
+    broker, mail_dir, client, monkeypatch, members
 ):
     space = SpaceFactory(slug="garden")
-    poster = MemberFactory()
+    poster = MemberFactory(timezone=midday_zone())
     MembershipFactory(space=space, member=poster)
-    readers = [MemberFactory(timezone=midday_zone()) for _ in range(3)]
-    for reader in readers:
-        MembershipFactory(space=space, member=reader, notification_level="all")
+    bulk_members(space=space, count=members, prefix="outage")
+    event = EventFactory(space=space, capacity=10)
     client.force_login(poster)
+
+    kicks: list[float] = []  # how long each request's publish to the broker took
+
+    def timed_kick(task, *args):
+        started = time.monotonic()
+        try:
+            return task_kick(task, *args)
+        finally:
+            kicks.append(time.monotonic() - started)
+
+    monkeypatch.setattr("content.delivery.outbox.task_kick", timed_kick)
 
     broker.stop()
     slowest = 0.0
-    for number in range(3):
+
+    def answered(method, *args, **kwargs):
+        nonlocal slowest
         started = time.monotonic()
-        response = client.post(
+        response = method(*args, **kwargs)
+        slowest = max(slowest, time.monotonic() - started)
+        return response
+
+    for number in range(3):
+        response = answered(
+            client.post,
             reverse("content:post_create", args=[space.slug]),
             {
                 "title": f"Posted while Redis is down {number}",
@@ -136,41 +169,53 @@ def test_with_redis_stopped_members_still_post_and_everything_arrives_once_redis
                 "kind": "discussion",
             },
         )
-        slowest = max(slowest, time.monotonic() - started)
         assert response.status_code == 302, re.findall(
             r"(?s)errorlist.{0,300}|message.{0,200}", response.content.decode()
         )
     first = Post.objects.order_by("pk").first()
-    response = client.post(reverse("content:comment_create", args=[first.pk]), {"body": "And a reply."})
+    response = answered(
+        client.post, reverse("content:comment_create", args=[first.pk]), {"body": "And a reply."}
+    )
     assert response.status_code == 302
-    assert client.get(reverse("content:post_detail", args=[first.pk])).status_code == 200
-    # no request waits on the broker: a refused connection fails at once, and the circuit stays open
+    response = answered(client.post, reverse("content:event_rsvp", args=[event.pk]), {"going": "1"})
+    assert response.status_code == 302
+    assert answered(client.get, reverse("content:post_detail", args=[first.pk])).status_code == 200
+    # no request waits on the broker more than a second: a refused connection fails at once
+    assert len(kicks) == 4, kicks  # each post and the comment asked for planning, and could not
+    assert max(kicks) < BROKER_WAIT_SECONDS, f"a request waited {max(kicks):.2f} s on the broker"
+    # nor on Redis as a cache: the circuit stays open instead of paying a timeout per call
     assert slowest < 3.0, f"a request took {slowest:.2f} s with Redis down"
     assert Outbox.objects.filter(planned_at__isnull=True).count() == 4  # three posts and a comment
+    assert RSVP.objects.filter(event=event, member=poster, status=RSVPStatus.GOING).exists()
     assert not Delivery.objects.exists()
 
     broker.start()
-    worker = Worker(broker=broker.url, mail_dir=mail_dir, env={"DELIVERY_RELAY_AFTER_SECONDS": "1"})
+    worker = Worker(
+        broker=broker.url,
+        mail_dir=mail_dir,
+        env={"DELIVERY_RELAY_AFTER_SECONDS": "1", "DELIVERY_RATE": "400/second"},
+    )
+    owed = 3 * members  # three posts to every member; the reply goes to the post's author, who wrote it
     try:
 
         def delivered() -> bool:
             _beat(relay_outbox)
             _beat(dispatch_email)
-            return not Outbox.objects.filter(planned_at__isnull=True).exists() and _sent() == 9
+            return not Outbox.objects.filter(planned_at__isnull=True).exists() and _sent() == owed
 
-        wait_until(delivered, timeout=120, what="the relay and the dispatcher after Redis returned", every=1)
+        wait_until(delivered, timeout=900, what="the relay and the dispatcher after Redis returned", every=1)
         _beat(relay_outbox, times=2)  # a later relay finds nothing left to do
         _beat(dispatch_email, times=2)
         time.sleep(2)
     finally:
         worker.stop()
 
-    # three posts to three readers; the reply goes to the post's author only
-    assert _sent() == 9
-    assert Delivery.objects.filter(channel="email").count() == 9
+    assert _sent() == owed
+    assert Delivery.objects.filter(channel="email").count() == owed
     received = Counter((m["To"], m["Subject"]) for m in read_mail(mail_dir))
-    assert len(received) == 9
+    assert len(received) == owed
     assert set(received.values()) == {1}
+    print(f"\nRedis down: {len(kicks)} kicks, slowest {max(kicks) * 1000:.0f} ms; {owed} emails once each")
 
 
 def test_two_workers_sharing_a_limit_of_20_per_second_never_send_21_in_any_second(broker, mail_dir):

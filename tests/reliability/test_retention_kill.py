@@ -25,6 +25,7 @@ written unfinished at the start and each batch adds its count in its own transac
 """
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -687,85 +689,137 @@ class Lock:
         self.watcher.close()
 
 
-# `manage.py retention_apply` in a process of its own, started ahead of time: Django is set up while the
-# run before it is still being killed and checked (start-up is most of a run's time on 2 busy cores), and
-# the command starts when the test says "go" on its stdin.
-JOB = (
-    "import sys, django; django.setup(); sys.stdin.readline(); "
-    "from django.core.management import call_command; call_command('retention_apply')"
-)
+# One process sets Django up once, then forks a fresh process for each run of `retention_apply` (the
+# management command, as `manage.py retention_apply` runs it) and reports its pid and how it ended.
+# Setting Django up costs about 1.5 s of CPU; eleven runs each setting it up took most of a minute on two
+# cores busy with other work. Nothing is connected to the database when it forks.
+SERVER = r"""
+import os, sys, traceback
+import django
+
+django.setup()
+from django.core.management import call_command
+from django.db import connections
+
+while True:
+    log = sys.stdin.readline().strip()
+    if not log:
+        break
+    connections.close_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            call_command("retention_apply")
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    print(f"started {pid}", flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(f"ended {pid} {os.waitstatus_to_exitcode(status)}", flush=True)
+"""
 
 
-class Job:
-    def __init__(self, log_dir, name: str) -> None:
-        self.log_path = log_dir / f"{name}.log"
-        self._log = self.log_path.open("w")
+@dataclass
+class Run:
+    pid: int
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+
+class JobServer:
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self._errors = (log_dir / "server.log").open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", JOB],
+            [sys.executable, "-c", SERVER],
             cwd=settings.BASE_DIR,
             env=project_env(DATABASE_URL=database_url(), DJANGO_SETTINGS_MODULE="community.settings"),
             stdin=subprocess.PIPE,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            text=True,
+            stdout=subprocess.PIPE,  # unbuffered bytes: select() tells whether a line has come
+            stderr=self._errors,
+            bufsize=0,
         )
 
-    def go(self) -> None:
-        self.process.stdin.write("go\n")
-        self.process.stdin.close()
+    def _line(self, *, timeout: float) -> str:
+        ready, _w, _x = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline().decode() if ready else ""
+        if not line:
+            raise AssertionError(f"the job server said nothing:\n{(self.log_dir / 'server.log').read_text()}")
+        return line
 
-    def output(self) -> str:
-        return self.log_path.read_text()
+    def start(self, name: str) -> Run:
+        log = self.log_dir / f"{name}.log"
+        self.process.stdin.write(f"{log}\n".encode())
+        self.process.stdin.flush()
+        started = self._line(timeout=120).split()  # the first waits for Django's set-up
+        assert started[0] == "started", started
+        return Run(pid=int(started[1]), log=log)
 
-    def finish(self, *, timeout: float = 120) -> str:
-        """Wait for a run that is not killed; its output."""
-        try:
-            code = self.process.wait(timeout=timeout)
-        finally:
-            self.close()
-        assert code == 0, f"the job failed ({code}):\n{self.output()}"
-        return self.output()
+    def has_ended(self) -> bool:
+        return bool(select.select([self.process.stdout], [], [], 0)[0])
+
+    def ended(self, run: Run, *, timeout: float = 120) -> int:
+        word, pid, code = self._line(timeout=timeout).split()
+        assert (word, int(pid)) == ("ended", run.pid)
+        return int(code)
+
+    def finish(self, name: str) -> str:
+        """A run that is not killed: its output, once it ended well."""
+        run = self.start(name)
+        code = self.ended(run)
+        assert code == 0, f"the job failed ({code}):\n{run.output()}"
+        return run.output()
 
     def close(self) -> None:
-        if self.process.poll() is None:
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self._log.close()
+        self.process.stdout.close()
+        self._errors.close()
 
 
 @pytest.fixture
-def jobs(tmp_path):
-    """A run for each category to kill, one to complete and one that must find nothing to do: all their
-    processes start now and set Django up while the test seeds; each waits for its "go"."""
-    started = [Job(tmp_path, f"killed-in-{key}") for key in ORDER]
-    started += [Job(tmp_path, "complete"), Job(tmp_path, "idle")]
-    yield started
-    for job in started:
-        job.close()
+def job_server(tmp_path):
+    """Started first, so Django is set up while the test seeds."""
+    server = JobServer(tmp_path)
+    yield server
+    server.close()
 
 
-def run_killed_inside(key: str, job: Job, seed: Seed, lock: Lock) -> None:
-    """Let the job run with a lock held inside `key`, wait until it blocks there, SIGKILL it, and wait
-    until its database session (and the transaction it had open) is gone."""
+def run_killed_inside(key: str, server: JobServer, seed: Seed, lock: Lock) -> None:
+    """Run the job with a lock held inside `key`, wait until it blocks there, SIGKILL it, and wait until
+    its database session (and the transaction it had open) is gone."""
     lock.hold(*seed.locks[key])
     backend = None
     try:
-        job.go()
+        run = server.start(f"killed-in-{key}")
 
         def blocked() -> bool:
             nonlocal backend
-            if job.process.poll() is not None:
-                raise AssertionError(
-                    f"the job ended ({job.process.returncode}) before blocking in {key}:\n{job.output()}"
-                )
+            if server.has_ended():
+                raise AssertionError(f"the job ended before blocking in {key}:\n{run.output()}")
             backend = lock.waiting()
             return backend is not None
 
         wait_until(blocked, timeout=90, what=f"the job inside {key}", every=0.02)
-        os.kill(job.process.pid, signal.SIGKILL)
-        assert job.process.wait(timeout=10) == -signal.SIGKILL
+        os.kill(run.pid, signal.SIGKILL)
+        assert server.ended(run, timeout=10) == -signal.SIGKILL
     finally:
-        job.close()
         lock.release()
     # The orphaned backend gets the lock, finds its client gone, and rolls its transaction back.
     wait_until(lambda: lock.gone(backend), timeout=30, what="the killed job's session to end")
@@ -818,7 +872,7 @@ def runs_of(key: str) -> list[RetentionRun]:
 @pytest.mark.legal("L12")
 @pytest.mark.django_db(transaction=True)
 def test_the_retention_job_killed_inside_each_category_is_finished_by_the_next_and_a_third_run_is_idle(
-    jobs,
+    job_server,
 ):
     privacy_seed()  # a transactional test elsewhere may have flushed the schedule
     seed = seed_everything()
@@ -841,7 +895,7 @@ def test_the_retention_job_killed_inside_each_category_is_finished_by_the_next_a
     killed_handled: dict[str, int] = {}
     try:
         for position, key in enumerate(ORDER):
-            run_killed_inside(key, jobs[position], seed, lock)
+            run_killed_inside(key, job_server, seed, lock)
             # While the job ran and was killed, no look found a member half erased.
             assert not reader.mixed, reader.mixed[:2]
             left = {k: seed.remaining(k) for k in ORDER}
@@ -880,16 +934,14 @@ def test_the_retention_job_killed_inside_each_category_is_finished_by_the_next_a
             assert seed.kept() == kept, key
 
         # The last killed category (and any other) is finished by a run that is not killed.
-        jobs[-2].go()
-        completed = jobs[-2].finish()
+        completed = job_server.finish("complete")
         assert "deleted_accounts: 0 accounts erased" in completed
         assert {k: seed.remaining(k) for k in ORDER} == dict.fromkeys(ORDER, 0)
         assert seed.kept() == kept
         before = checksums()
         runs_before = set(RetentionRun.objects.values_list("pk", flat=True))
 
-        jobs[-1].go()
-        third = jobs[-1].finish()
+        third = job_server.finish("idle")
         after = checksums()
     finally:
         lock.close()

@@ -39,6 +39,7 @@ import psycopg2
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -213,18 +214,21 @@ def seed_everything() -> Seed:
     return seed
 
 
+def members_of(space: Space, *, count: int, prefix: str) -> list[int]:
+    """bulk_members, with the space's member count kept right (leaving the space decrements it)."""
+    ids = bulk_members(space=space, count=count, prefix=prefix)
+    Space.objects.filter(pk=space.pk).update(member_count=SpaceMembership.objects.filter(space=space).count())
+    return ids
+
+
 def seed_leavers(seed: Seed) -> None:
     """Members whose deletion is due, with personal data in every app that erases something."""
-    ids = bulk_members(space=seed.space, count=LEAVERS, prefix="leaver")
+    ids = members_of(seed.space, count=LEAVERS, prefix="leaver")
     members = list(Member.objects.filter(pk__in=ids).order_by("pk"))
     for n, member in enumerate(members):
         member.display_name = f"Leaver {n}"
         member.bio = f"I am leaver {n}."
     Member.objects.bulk_update(members, ["display_name", "bio"])
-    SpaceMembership.objects.filter(space=seed.space, member_id__in=ids).update(status="active")
-    Space.objects.filter(pk=seed.space.pk).update(
-        member_count=SpaceMembership.objects.filter(space=seed.space).count()
-    )
     ActiveDay.objects.bulk_create([ActiveDay(member_id=m, day=date(2026, 1, 2)) for m in ids])
     ConsentEntry.objects.bulk_create(
         [
@@ -975,3 +979,65 @@ def test_the_retention_job_killed_inside_each_category_is_finished_by_the_next_a
     assert all(reader.seen[m] == {False, True} for m, _n, _p in seed.leavers)
     assert reader.looks > 50, reader.looks
     print(f"\nR5: {len(ORDER)} categories killed once each, {reader.looks} looks by the reader")
+
+
+@pytest.mark.legal("L9")
+@pytest.mark.django_db(transaction=True)
+def test_an_account_being_erased_is_skipped_by_a_second_worker_and_taken_at_once_when_the_first_dies():
+    """The claim is the request's row lock, held by the transaction that erases the account: a second
+    worker passes over it without waiting, and when the first worker dies (its transaction and lock go)
+    the next run erases the account straight away, not an hour later."""
+    from privacy.deletion import deletion_complete, deletions_complete_due
+
+    privacy_seed()
+    space = SpaceFactory()
+    [member_id] = members_of(space, count=1, prefix="claimed")
+    request = DeletionRequest.objects.create(
+        member_id=member_id,
+        member_ref=member_id,
+        requested_at=ago(days=8),
+        due_at=ago(days=1),
+    )
+    worker = Lock()  # stands for a worker in the middle of erasing this account
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '3s'")  # a worker that waited for the lock fails, not hangs
+    try:
+        worker.hold(*_row_lock(DeletionRequest, request.pk))
+        started = timezone.now()
+        assert deletion_complete(request_id=request.pk) is False
+        assert deletions_complete_due() == 0
+        assert (timezone.now() - started).total_seconds() < 5  # it did not wait for the lock
+        assert Member.objects.get(pk=member_id).display_name  # untouched
+        worker.release()  # the first worker dies: its transaction, and the claim with it, are gone
+        assert deletions_complete_due() == 1
+    finally:
+        worker.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    member = Member.objects.get(pk=member_id)
+    assert (member.email, member.display_name) == (f"deleted-{member_id}@invalid", "")
+    assert DeletionRequest.objects.get(pk=request.pk).completed_at is not None
+
+
+@pytest.mark.legal("L12")
+@pytest.mark.django_db
+def test_the_command_applies_only_the_categories_asked_for_and_says_what_each_run_did():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    privacy_seed()
+    [owner] = bulk_members(space=SpaceFactory(), count=1, prefix="command")
+    item = InboxItem.objects.create(recipient_id=owner, kind="reply", url="/x", data={})
+    backdate(InboxItem, [item.pk], created_at=ago(days=100))
+    StaffAccess.objects.create(staff_email="staff@example.org", what="profile")
+    backdate(StaffAccess, list(StaffAccess.objects.values_list("pk", flat=True)), created_at=ago(days=1200))
+    out = StringIO()
+
+    call_command("retention_apply", "--category", "delivery_records", stdout=out)
+
+    run = RetentionRun.objects.get(category__key="delivery_records")
+    assert out.getvalue() == f"delivery_records: 1 rows delete, 0 held (run {run.pk})\n"
+    assert run.finished_at is not None and not InboxItem.objects.exists()
+    assert StaffAccess.objects.exists()  # not asked for
+    assert not RetentionRun.objects.exclude(pk=run.pk).exists()

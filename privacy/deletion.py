@@ -147,9 +147,10 @@ def deletion_request(*, member, password: str) -> DeletionRequest:
 
 def deletion_cancel(*, member) -> bool:
     """Cancel the member's pending deletion. False when there is none, or when the job has already
-    started erasing (then it is too late)."""
+    erased the account (then it is too late)."""
     with transaction.atomic():
-        # Conditional UPDATE: the job claims with the opposite condition, so exactly one of them wins.
+        # Conditional UPDATE on the row the job locks while it erases: a cancel in the middle waits for
+        # the outcome, then finds the request completed (too late) or, if the job died, still open.
         cancelled = (
             DeletionRequest.objects.open()
             .filter(member_ref=member.pk, started_at__isnull=True)

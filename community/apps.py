@@ -24,3 +24,24 @@ class CommunityConfig(AppConfig):
         # last of them, when every other app's permissions are there.
         last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
         post_migrate.connect(roles_sync_after_migrate, sender=last, dispatch_uid="community.roles_sync")
+        self._register_personal_data()
+
+    @staticmethod
+    def _register_personal_data() -> None:
+        from community.models import IdempotencyRecord
+        from privacy.registry import register_personal_data
+
+        # The first answer to a repeated request (it can quote what the member wrote), kept 24 hours by
+        # the hourly purge; erased with the account, not exported (a technical echo of the member's own
+        # posts, which the export has).
+        register_personal_data(
+            app_label="community",
+            model="IdempotencyRecord",
+            fields=["member", "result"],
+            category="delivery_records",
+            purpose=_(
+                "The first answer to a repeated request, kept for at most 24 hours so a retry creates "
+                "nothing twice"
+            ),
+            erase=lambda *, member_id: IdempotencyRecord.objects.filter(member_id=member_id).delete()[0],
+        )

@@ -408,9 +408,11 @@ def test_a_legal_hold_on_the_account_pauses_the_deletion(member):
     assert member.is_active
 
 
-def test_erase_functions_run_moderation_then_content_then_members_then_privacy():
+def test_erase_functions_run_community_then_moderation_then_content_then_members_then_privacy():
+    # community's idempotency records first: it is the last installed app, and it reads nothing of the
+    # others
     order = [entries[0].app_label for _fn, entries in erase_sources()]
-    assert order == ["moderation", "content", "members", "privacy"]
+    assert order == ["community", "moderation", "content", "members", "privacy"]
 
 
 def test_the_deletion_banner_forgets_a_completed_deletion(member):
@@ -439,3 +441,22 @@ def test_a_closed_accounts_records_under_a_floor_go_at_the_floor_and_everyone_el
     assert run.rows_affected == 1
     assert Post.objects.get(pk=posts[gone.pk].pk).body == ""
     assert Post.objects.get(pk=posts[staying.pk].pk).body == "kept for the law"
+
+
+@pytest.mark.legal("L9")
+def test_the_erasure_deletes_the_members_idempotency_records_and_no_one_elses(member, other_member):
+    from community.models import IdempotencyRecord
+
+    expires = timezone.now() + timedelta(hours=24)
+    for who in (member, other_member):
+        IdempotencyRecord.objects.create(
+            member=who,
+            scope="api",
+            key_hash="k" * 64,
+            result={"status": 201, "data": {"title": "mine"}},
+            expires_at=expires,
+        )
+    request_deletion(member)
+    with after_grace():
+        assert deletions_complete_due() == 1
+    assert list(IdempotencyRecord.objects.values_list("member_id", flat=True)) == [other_member.pk]

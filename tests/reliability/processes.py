@@ -28,8 +28,9 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 
-from content.models import SpaceMembership
+from content.models import Space, SpaceMembership
 from members.models import Member
 
 SEPARATOR = b"-" * 79  # what Django's file email backend writes after each message
@@ -174,6 +175,9 @@ def bulk_members(*, space, count: int, prefix: str) -> list[int]:
             for m in members
         ]
     )
+    # the space's member count as the membership service keeps it (deleting one of these accounts
+    # decrements it, and it may not go below zero)
+    Space.objects.filter(pk=space.pk).update(member_count=F("member_count") + count)
     return [m.pk for m in members]
 
 

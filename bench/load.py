@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.launchers import CeleryWorker
+
 USERS = int(os.environ.get("LOAD_USERS", "50"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "300"))
 RAMP = float(os.environ.get("LOAD_RAMP", "5"))  # seconds until every user runs
@@ -402,44 +404,16 @@ def memory_report(samples: list[dict], *, warm_at: float) -> dict:
     }
 
 
-def celery_worker(context, *, email_url: str) -> subprocess.Popen:
-    log = context.log_path("load-celery.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
-        [
-            context.executable("celery"),
-            "-A",
-            "community",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=context.root,
-        env=context.env(EMAIL_URL=email_url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+def celery_worker(context, *, email_url: str) -> CeleryWorker:
+    """bench.launchers.CeleryWorker with the run's settings, sending email to `email_url`; returned once
+    it says it is ready."""
+    worker = CeleryWorker(env=context.env(EMAIL_URL=email_url), log=context.log_path("load-celery.log"))
     deadline = time.monotonic() + 60
-    path = Path(log.name)
-    while " ready." not in path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the Celery worker did not start; see {path}")
+    while " ready." not in worker.log_text():
+        if worker.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Celery worker did not start; see {worker.log}")
         time.sleep(0.3)
-    return process
-
-
-def process_stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return worker
 
 
 # --- locust and its figures --------------------------------------------------------------------------
@@ -669,7 +643,7 @@ def main() -> int:
             worker = celery_worker(context, email_url=f"smtp://127.0.0.1:{sink.port}")
             try:
                 sampler = MemorySampler(
-                    gunicorn_pid=_gunicorn_master(port), worker_pid=worker.pid, every=SAMPLE_SECONDS
+                    gunicorn_pid=_gunicorn_master(port), worker_pid=worker.process.pid, every=SAMPLE_SECONDS
                 ).start()
                 _say(
                     f"locust: {USERS} users ({cast['counts']}) for {SECONDS}s, ramp {RAMP:.0f}s, "
@@ -681,7 +655,7 @@ def main() -> int:
                     sampler.stop()
                 time.sleep(min(10, SAMPLE_SECONDS))  # the last kicks reach the worker and the sink
             finally:
-                process_stop(worker)
+                worker.stop(timeout=30)
     finally:
         sink.stop()
     access = _access_log_statuses(context.log_path("gunicorn.log"))

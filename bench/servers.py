@@ -4,12 +4,12 @@ import contextlib
 import json
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
-from bench.context import Context, free_port
+from bench.context import Context
+from bench.launchers import Gunicorn
 
 # The Dockerfile's command (community.wsgi, 3 sync workers, access log on stdout), behind a TLS proxy:
 # HTTPS is on and the proxy's X-Forwarded-Proto header is trusted, as in a deployment.
@@ -32,45 +32,22 @@ def _get(url: str, *, cookie: str = "", timeout: float = 5) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def gunicorn(context: Context) -> Iterator[str]:
-    port = free_port()
-    log = context.log_path("gunicorn.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
-        [
-            context.executable("gunicorn"),
-            "community.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(GUNICORN_WORKERS),
-            "--access-logfile",
-            "-",
-        ],
-        cwd=context.root,
+    """bench.launchers.Gunicorn with the Dockerfile's flags only (its default graceful timeout), the
+    run's settings behind the proxy; yields the base URL once /healthz answers."""
+    server = Gunicorn(
         env=context.env(HTTPS="true", BEHIND_TLS_PROXY="true"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log=context.log_path("gunicorn.log"),
+        workers=GUNICORN_WORKERS,
+        health_headers=PROXY_HEADERS,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _get(f"{base}/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {log.name}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            server.start(timeout=60, all_workers=False)
+        except AssertionError as error:  # exited, or no 200 in time
+            raise RuntimeError(f"gunicorn did not start; see {server.log}") from error
+        yield server.url
+    finally:
+        server.stop(timeout=30)
 
 
 def page_get(url: str, *, cookie: str) -> tuple[int, str]:

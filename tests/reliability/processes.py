@@ -1,12 +1,13 @@
 """Real processes for fault tests: Celery workers with their own settings, a private Redis server that
-a test may stop and start, and the mail those workers wrote to a folder."""
+a test may stop and start, gunicorn, a PostgreSQL cluster of a test's own, and the mail those workers
+wrote to a folder. Gunicorn and the Celery worker are bench/launchers.py's (the bench harness starts
+them the same way); what is here is how the fault tests configure them."""
 
 import email
 import hashlib
 import http.client
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -30,6 +30,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
+from bench import launchers
+from bench.launchers import CeleryWorker, free_port, wait_until
 from content.models import Space, SpaceMembership
 from members.models import Member
 
@@ -45,20 +47,6 @@ def midday_zone() -> str:
     """A fixed-offset zone where it is about noon now, so quiet hours never hold an email back."""
     offset = 12 - datetime.now(tz=UTC).hour
     return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, every: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(every)
 
 
 class RedisServer:
@@ -96,28 +84,11 @@ class RedisServer:
             return False
 
 
-class Worker:
+class Worker(CeleryWorker):
     """`celery worker` in its own process (solo pool), on a given broker, writing mail to a folder."""
 
     def __init__(self, *, broker: str, mail_dir: Path, env: dict[str, str] | None = None) -> None:
-        celery = Path(sys.executable).with_name("celery")
-        self.log = mail_dir.parent / f"worker-{uuid.uuid4().hex[:8]}.log"
-        self._log_file = self.log.open("w")
-        self.process = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "community",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                "celery",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=settings.BASE_DIR,
+        super().__init__(
             env={
                 **os.environ,
                 "DATABASE_URL": database_url(),
@@ -127,26 +98,8 @@ class Worker:
                 "EMAIL_URL": f"filemail:///{mail_dir.relative_to(settings.BASE_DIR)}",
                 **(env or {}),
             },
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
+            log=mail_dir.parent / f"worker-{uuid.uuid4().hex[:8]}.log",
         )
-
-    def kill(self) -> None:
-        """kill -9: no cleanup, no acknowledgement, rows left `sending` with their lease."""
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self._log_file.close()
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log_file.close()
-        return self.log.read_text()
 
 
 def bulk_members(*, space, count: int, prefix: str) -> list[int]:
@@ -209,21 +162,10 @@ def project_env(**overrides: str) -> dict[str, str]:
     }
 
 
-def _children_of(pid: int) -> set[int]:
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        if int(fields[1]) == pid:
-            children.add(int(stat.parent.name))
-    return children
-
-
-class Gunicorn:
+class Gunicorn(launchers.Gunicorn):
     """`gunicorn community.wsgi` as the Dockerfile runs it (sync workers), on a free port, with a given
-    environment and optionally a `--config` file; start() returns once /healthz answers 200."""
+    environment and optionally a `--config` file; start() returns once /healthz answers 200. Stopped
+    within 5 s (--graceful-timeout 5); its log is a file of its own in `log_dir`."""
 
     def __init__(
         self,
@@ -234,74 +176,14 @@ class Gunicorn:
         config: Path | None = None,
         preload: bool = False,
     ) -> None:
-        self.port = free_port()
-        self.env = env
-        self.workers = workers
-        self.config = config
-        self.preload = preload  # load Django in the master, so a worker answers its very first request
-        self.log = log_dir / f"gunicorn-{uuid.uuid4().hex[:8]}.log"
-        self.process: subprocess.Popen | None = None
-        self._log_file = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, *, timeout: float = 60, healthy: bool = True) -> None:
-        """Starts the master and waits for its workers, and (healthy=True) for /healthz to answer 200."""
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "community.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--graceful-timeout",
-            "5",
-            "--access-logfile",
-            "-",
-        ]
-        if self.config is not None:
-            command += ["--config", str(self.config)]
-        if self.preload:
-            command.append("--preload")
-        self._log_file = self.log.open("w")
-        self.process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=self.env, stdout=self._log_file, stderr=subprocess.STDOUT
+        super().__init__(
+            env=env,
+            log=log_dir / f"gunicorn-{uuid.uuid4().hex[:8]}.log",
+            workers=workers,
+            graceful_timeout=5,
+            config=config,
+            preload=preload,
         )
-
-        def answers() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.log_text()}")
-            try:
-                return http_get(f"{self.url}/healthz", timeout=2).status == 200
-            except OSError:
-                return False
-
-        if healthy:
-            wait_until(answers, timeout=timeout, what="gunicorn answering /healthz")
-        wait_until(lambda: len(self.worker_pids()) == self.workers, timeout=timeout, what="gunicorn workers")
-
-    def worker_pids(self) -> set[int]:
-        return _children_of(self.process.pid) if self.process is not None else set()
-
-    def log_text(self) -> str:
-        return self.log.read_text() if self.log.exists() else ""
-
-    def stop(self) -> str:
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.terminate()  # graceful: the master stops its workers
-                try:
-                    self.process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
-            self.process = None
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
-        return self.log_text()
 
 
 class PostgresServer:

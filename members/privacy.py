@@ -204,11 +204,12 @@ def erase_member(*, member_id: int) -> int:
     return affected
 
 
-def _purge_unverified_signups(cutoff) -> int:
+def _purge_unverified_signups(cutoff, *, on_batch=None) -> int:
     # One implementation of the rule: members' own service (also behind members.purge_unverified_signups).
+    # on_batch: the retention engine counts each batch in its run's proof, in that batch's transaction.
     from members.services import member_purge_unverified_signups
 
-    return member_purge_unverified_signups(joined_before=cutoff)
+    return member_purge_unverified_signups(joined_before=cutoff, on_batch=on_batch)
 
 
 def register() -> None:

@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
@@ -168,11 +169,15 @@ def member_unmute(*, muter: Member, muted: Member) -> bool:
     return bool(deleted)
 
 
-def member_purge_unverified_signups(*, joined_before: datetime, batch_size: int = 500) -> int:
+def member_purge_unverified_signups(
+    *, joined_before: datetime, batch_size: int = 500, on_batch: Callable[[int], None] | None = None
+) -> int:
     """Delete accounts that never verified an email address and signed up before the cutoff.
 
     LEGAL L11: unverified signups are kept 7 days. Staff accounts are never touched. Works in bounded
-    batches, each its own short transaction, so a large backlog never holds locks for long.
+    batches, each its own short transaction, so a large backlog never holds locks for long. on_batch(n)
+    is called inside each batch's transaction with the accounts it deleted (the retention engine adds
+    it to its run's proof there, so a run killed midway counts exactly what is gone).
     """
     verified = EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)
     # a minor's account waits for their guardian's answer as long as the guardian's link works (L5)
@@ -198,4 +203,6 @@ def member_purge_unverified_signups(*, joined_before: datetime, batch_size: int 
                 return deleted
             EmailAddress.objects.filter(user_id__in=ids).delete()
             Member.objects.filter(pk__in=ids).delete()
+            if on_batch is not None:
+                on_batch(len(ids))
             deleted += len(ids)

@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import time as clock
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from ipaddress import ip_address
@@ -350,7 +350,7 @@ def access_log_partitions_ensure(*, since: date | None = None, months_ahead: int
 # --- retention ------------------------------------------------------------------------------------
 
 
-def _delete_in_batches(condition: Q) -> int:
+def _delete_in_batches(condition: Q, *, on_batch: Callable[[int], None] | None = None) -> int:
     """Rows matching `condition`, oldest first, about DELETE_BATCH at a time, each batch its own short
     transaction. A batch is a range of time up to the DELETE_BATCH-th oldest row, found on the time
     index, so the DELETE is a range scan (ids alone would make PostgreSQL probe every partition).
@@ -367,35 +367,47 @@ def _delete_in_batches(condition: Q) -> int:
             )
             batch = pending.filter(time__lte=edge[0]) if edge else pending
             count, _by_model = batch.delete()
+            if on_batch is not None:
+                on_batch(count)
         deleted += count
         if not edge:
             return deleted
         after = edge[0]
 
 
-def access_log_purge(cutoff: datetime, *, floor_cutoff: datetime | None = None) -> int:
+def access_log_purge(
+    cutoff: datetime,
+    *,
+    floor_cutoff: datetime | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
     """Retention for "access_logs" (a purge handler): every month that ended before the cutoff is
     dropped whole (DETACH and DROP: no row-by-row DELETE, no bloat, no vacuum debt); rows before the
     cutoff in the month it falls in, and in the default partition, are deleted in small batches.
-    With floor_cutoff (LEGAL L9), a closed account's rows go once the legal floor has passed."""
+    With floor_cutoff (LEGAL L9), a closed account's rows go once the legal floor has passed.
+    on_batch(rows) is called inside each dropped month's and each batch's transaction (the retention
+    engine adds it to the run's proof there, so a run killed midway counts what is gone)."""
     removed = 0
     if _is_partitioned():
         for partition in access_log_partitions():
             if partition.end > cutoff:
                 continue
-            with transaction.atomic(), connection.cursor() as cursor:
-                # Wait briefly for the lock, never hold up the site: a busy moment retries tomorrow.
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-                cursor.execute(f"SELECT count(*) FROM {partition.name}")  # noqa: S608 - matched by _PARTITION_NAME
-                rows = cursor.fetchone()[0]
-                cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {partition.name}")
-                cursor.execute(f"DROP TABLE {partition.name}")
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    # Wait briefly for the lock, never hold up the site: a busy moment retries tomorrow.
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                    cursor.execute(f"SELECT count(*) FROM {partition.name}")  # noqa: S608 - matched by _PARTITION_NAME
+                    rows = cursor.fetchone()[0]
+                    cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {partition.name}")
+                    cursor.execute(f"DROP TABLE {partition.name}")
+                if on_batch is not None:
+                    on_batch(rows)
             logger.info("access log: partition %s dropped (%d rows)", partition.name, rows)
             removed += rows
-    removed += _delete_in_batches(Q(time__lt=cutoff))
+    removed += _delete_in_batches(Q(time__lt=cutoff), on_batch=on_batch)
     if floor_cutoff is not None:
         closed = AccountClosure.objects.values("member_ref")
-        removed += _delete_in_batches(Q(time__lt=floor_cutoff, member_ref__in=closed))
+        removed += _delete_in_batches(Q(time__lt=floor_cutoff, member_ref__in=closed), on_batch=on_batch)
     return removed
 
 

@@ -17,7 +17,7 @@ import logging
 import secrets
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -378,10 +378,12 @@ def retry_exports() -> int:
     return len(ids)
 
 
-def exports_purge(cutoff) -> int:
+def exports_purge(cutoff, *, on_batch: Callable[[int], None] | None = None, batch_size: int = CHUNK) -> int:
     """Retention for the "export_archives" category (L11: 7 days). A retention purge handler: files of
     archives past their 7 days or spent downloads are deleted now; a row goes once it expired (or
-    failed) before the cutoff."""
+    failed) before the cutoff. Rows are deleted batch_size at a time, each batch its own transaction,
+    inside which on_batch(rows) is called (the retention engine adds it to the run's proof there, so a
+    run killed midway counts what is gone). Returns the rows deleted; a file expired is not a row."""
     now = timezone.now()
     spent = ExportArchive.objects.filter(status=ExportStatus.READY).filter(
         models.Q(expires_at__lte=now) | models.Q(download_count__gte=MAX_DOWNLOADS)
@@ -389,8 +391,19 @@ def exports_purge(cutoff) -> int:
     for archive in spent.iterator(chunk_size=CHUNK):
         with transaction.atomic():
             export_expire(archive=archive)
-    deleted, _ = ExportArchive.objects.filter(
+    past = ExportArchive.objects.filter(
         models.Q(status=ExportStatus.FAILED, created_at__lt=cutoff)
         | models.Q(status=ExportStatus.EXPIRED, expires_at__lt=cutoff)
-    ).delete()
-    return deleted
+    )
+    deleted = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            ids = list(past.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return deleted
+            last_id = ids[-1]
+            count, _by_model = ExportArchive.objects.filter(pk__in=ids).delete()
+            if on_batch is not None:
+                on_batch(count)
+        deleted += count

@@ -13,8 +13,10 @@ Killed midway (SIGKILL, a lost connection), a run leaves nothing half done and i
 the RetentionRun is written when the category starts (finished_at empty, which the operators'
 dashboard shows as stalled after an hour) and each batch adds its count to it in the batch's own
 transaction, so the proof counts exactly the rows that are gone. A purge handler (the app's own
-service, with its own transactions) reports its count when it returns; one killed inside it leaves an
-unfinished run counting what the engine did before it. The next run takes up whatever is left.
+service, with its own transactions) does the same when it accepts `on_batch`: it calls
+on_batch(rows) inside each batch's transaction, and the engine adds them to the proof there. (One that
+does not accept it reports its count when it returns; killed inside, its unfinished run counts only
+what came before it.) The next run takes up whatever is left.
 
 LEGAL L9: what a deleted account leaves under a legal floor is kept only until the floor, not for the
 whole keep-period. For a category whose floor is shorter than its keep-period, the rows of closed
@@ -51,6 +53,17 @@ def legal_holds_active(*, category: RetentionCategory, now: datetime) -> tuple[s
     return member_ids, object_ids
 
 
+def _proof_add(proof, done: int, *, category: RetentionCategory) -> None:
+    """A purge service's on_batch: add a committed batch's rows to the run's proof. Called outside a
+    transaction, the count would commit apart from the rows and a kill in between would make it wrong."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            f"retention {category.key}: on_batch must be called inside the batch's transaction"
+        )
+    if done:
+        proof.update(rows_affected=F("rows_affected") + done)
+
+
 def _apply_handler(
     *,
     handler: RetentionHandler,
@@ -69,10 +82,15 @@ def _apply_handler(
             # The app's own service cannot skip single rows: a hold pauses the handler whole.
             logger.info("retention %s/%s paused by a legal hold", category.key, handler.name)
             return 0, 0
-        if floor_cutoff is not None and "floor_cutoff" in inspect.signature(handler.purge).parameters:
-            done = handler.purge(cutoff, floor_cutoff=floor_cutoff)
-        else:
-            done = handler.purge(cutoff)
+        accepts = inspect.signature(handler.purge).parameters
+        options = {}
+        if floor_cutoff is not None and "floor_cutoff" in accepts:
+            options["floor_cutoff"] = floor_cutoff
+        if "on_batch" in accepts:
+            # The proof moves with each of the service's batches, in that batch's own transaction.
+            options["on_batch"] = lambda done: _proof_add(proof, done, category=category)
+            return handler.purge(cutoff, **options), 0
+        done = handler.purge(cutoff, **options)
         proof.update(rows_affected=F("rows_affected") + done)
         return done, 0
 

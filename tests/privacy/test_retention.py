@@ -306,3 +306,253 @@ def test_a_run_killed_in_the_middle_of_a_category_is_finished_by_the_next_and_a_
     assert second.rows_affected == 3
     assert third.rows_affected == 0
     assert not Post.objects.filter(pk__in=[p.pk for p in posts]).exclude(body="").exists()
+
+
+# --- the purge services report each batch (R5: a run killed inside one proves what is gone) ----------
+
+
+class Reports:
+    """An on_batch that notes each report and whether it came inside the batch's own transaction (one
+    savepoint deeper than the caller, in a test that runs inside a transaction of its own)."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.connection = connection
+        self.outside = len(connection.savepoint_ids)
+        self.counts: list[int] = []
+
+    def __call__(self, rows: int) -> None:
+        assert self.connection.in_atomic_block
+        assert len(self.connection.savepoint_ids) == self.outside + 1, "not inside the batch's transaction"
+        self.counts.append(rows)
+
+
+def stale_signups(count: int) -> list[int]:
+    members = [MemberFactory(verified=False) for _ in range(count)]
+    ids = [m.pk for m in members]
+    Member.objects.filter(pk__in=ids).update(date_joined=days_ago(8))
+    return ids
+
+
+def archives_past(member, count: int) -> list[int]:
+    """Failed export archives past the 7 days: the export purge deletes their rows."""
+    from privacy.models import ExportArchive
+
+    ids = [ExportArchive.objects.create(member=member, status="failed").pk for _ in range(count)]
+    ExportArchive.objects.filter(pk__in=ids).update(created_at=days_ago(20))
+    return ids
+
+
+def access_rows(member_ref: int, *, at, n: int) -> None:
+    from privacy.models import AccessLog
+
+    AccessLog.objects.bulk_create(
+        AccessLog(member_ref=member_ref, method="GET", path="/", status=200, time=at + timedelta(seconds=i))
+        for i in range(n)
+    )
+
+
+def refuse_delete(table: str, row_id: int) -> None:
+    """The database refuses to delete this one row (a trigger raising), as a failure inside a batch.
+    Rolled back with the test's transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_delete() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER test_refuse_delete BEFORE DELETE ON {table} FOR EACH ROW "
+            f"WHEN (OLD.id = {int(row_id)}) EXECUTE FUNCTION test_refuse_delete()"
+        )
+
+
+@pytest.mark.legal("L12")
+def test_the_unverified_signup_purge_reports_each_batch_inside_it_and_the_reports_add_up():
+    from members.services import member_purge_unverified_signups
+
+    stale = stale_signups(5)
+    reports = Reports()
+    removed = member_purge_unverified_signups(joined_before=days_ago(7), batch_size=2, on_batch=reports)
+    assert reports.counts == [2, 2, 1]
+    assert removed == sum(reports.counts) == 5
+    assert not Member.objects.filter(pk__in=stale).exists()
+    # still usable without the callback
+    stale_signups(3)
+    assert member_purge_unverified_signups(joined_before=days_ago(7), batch_size=2) == 3
+
+
+@pytest.mark.legal("L12")
+def test_the_export_purge_reports_each_batch_of_rows_inside_it_and_the_reports_add_up(member):
+    from privacy.export import exports_purge
+    from privacy.models import ExportArchive
+
+    past = archives_past(member, 5)
+    live = ExportArchive.objects.create(member=member, status="ready", expires_at=days_ago(-3))
+    reports = Reports()
+    removed = exports_purge(days_ago(7), on_batch=reports, batch_size=2)
+    assert reports.counts == [2, 2, 1]
+    assert removed == sum(reports.counts) == 5
+    assert list(ExportArchive.objects.filter(pk__in=[*past, live.pk]).values_list("pk", flat=True)) == [
+        live.pk
+    ]
+    # still usable without the callback
+    archives_past(member, 3)
+    assert exports_purge(days_ago(7), batch_size=2) == 3
+
+
+@pytest.mark.legal("L12")
+def test_the_access_log_purge_reports_each_dropped_month_and_each_batch_inside_it_and_they_add_up(
+    member, other_member, monkeypatch
+):
+    from privacy import access_log
+    from privacy.models import AccessLog
+    from privacy.services import account_closure_record
+
+    monkeypatch.setattr(access_log, "DELETE_BATCH", 2)
+    old = days_ago(260)
+    access_log.access_log_partitions_ensure(since=old.date())
+    access_rows(member.pk, at=old, n=3)  # a month wholly past the cutoff: dropped whole
+    account_closure_record(member_id=other_member.pk)
+    access_rows(other_member.pk, at=days_ago(185), n=5)  # a closed account's, past the floor: batches
+    access_rows(member.pk, at=days_ago(20), n=2)  # kept
+    reports = Reports()
+    removed = access_log.access_log_purge(days_ago(190), floor_cutoff=days_ago(183), on_batch=reports)
+    # (months without rows, and the batch that finds nothing left, report 0)
+    assert [n for n in reports.counts if n] == [3, 2, 2, 1]
+    assert removed == sum(reports.counts) == 8
+    assert AccessLog.objects.count() == 2
+    # still usable without the callback
+    access_rows(other_member.pk, at=days_ago(185), n=3)
+    assert access_log.access_log_purge(days_ago(190), floor_cutoff=days_ago(183)) == 3
+
+
+def _runs(key: str) -> list[tuple[int, bool]]:
+    return [
+        (run.rows_affected, run.finished_at is not None)
+        for run in RetentionRun.objects.filter(category__key=key).order_by("pk")
+    ]
+
+
+@pytest.mark.legal("L12")
+def test_a_failure_in_the_second_batch_of_the_unverified_signup_purge_leaves_the_first_counted(monkeypatch):
+    from functools import partial
+
+    from django.db import DatabaseError
+
+    from members import services
+
+    monkeypatch.setattr(
+        services,
+        "member_purge_unverified_signups",
+        partial(services.member_purge_unverified_signups, batch_size=2),
+    )
+    stale = stale_signups(5)
+    refuse_delete(Member._meta.db_table, stale[2])  # the first row of the second batch
+    with pytest.raises(DatabaseError, match="refused by the test"):
+        retention_apply_category(category=category("unverified_signups"))
+    assert list(Member.objects.filter(pk__in=stale).values_list("pk", flat=True).order_by("pk")) == stale[2:]
+    assert _runs("unverified_signups") == [(2, False)]  # the killed-midway proof: batch 1, unfinished
+
+
+@pytest.mark.legal("L12")
+def test_a_failure_in_the_second_batch_of_the_export_purge_leaves_the_first_counted(member, monkeypatch):
+    import dataclasses
+    from functools import partial
+
+    from django.db import DatabaseError
+
+    from privacy import registry
+    from privacy.models import ExportArchive
+
+    key = ("export_archives", "privacy.exports")
+    real = registry._handlers[key]
+    monkeypatch.setitem(
+        registry._handlers, key, dataclasses.replace(real, purge=partial(real.purge, batch_size=2))
+    )
+    past = archives_past(member, 5)
+    refuse_delete(ExportArchive._meta.db_table, past[3])
+    with pytest.raises(DatabaseError, match="refused by the test"):
+        retention_apply_category(category=category("export_archives"))
+    assert (
+        list(ExportArchive.objects.filter(pk__in=past).values_list("pk", flat=True).order_by("pk"))
+        == past[2:]
+    )
+    assert _runs("export_archives") == [(2, False)]
+
+
+@pytest.mark.legal("L12")
+def test_a_failure_in_the_second_batch_of_the_access_log_purge_leaves_the_first_counted(
+    other_member, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from privacy import access_log
+    from privacy.models import AccessLog
+    from privacy.services import account_closure_record
+
+    monkeypatch.setattr(access_log, "DELETE_BATCH", 2)
+    account_closure_record(member_id=other_member.pk)
+    access_rows(other_member.pk, at=days_ago(185), n=5)
+    rows = list(AccessLog.objects.order_by("time").values_list("pk", flat=True))
+    refuse_delete(AccessLog._meta.db_table, rows[2])
+    with pytest.raises(DatabaseError, match="refused by the test"):
+        retention_apply_category(category=category("access_logs"))
+    assert list(AccessLog.objects.order_by("time").values_list("pk", flat=True)) == rows[2:]
+    assert _runs("access_logs") == [(2, False)]
+
+
+def test_a_purge_that_removed_nothing_before_failing_leaves_no_proof(monkeypatch):
+    from functools import partial
+
+    from django.db import DatabaseError
+
+    from members import services
+
+    monkeypatch.setattr(
+        services,
+        "member_purge_unverified_signups",
+        partial(services.member_purge_unverified_signups, batch_size=2),
+    )
+    stale = stale_signups(3)
+    refuse_delete(Member._meta.db_table, stale[0])
+    with pytest.raises(DatabaseError, match="refused by the test"):
+        retention_apply_category(category=category("unverified_signups"))
+    assert _runs("unverified_signups") == []
+    assert Member.objects.filter(pk__in=stale).count() == 3
+
+
+def test_reporting_a_batch_costs_one_query_and_every_batch_the_same(monkeypatch):
+    from functools import partial
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from members import services
+
+    real = services.member_purge_unverified_signups
+    monkeypatch.setattr(services, "member_purge_unverified_signups", partial(real, batch_size=2))
+
+    def engine(batches: int) -> list[str]:
+        stale_signups(2 * batches)
+        with CaptureQueriesContext(connection) as queries:
+            run = retention_apply_category(category=category("unverified_signups"))
+        assert run.rows_affected == 2 * batches
+        return [q["sql"] for q in queries.captured_queries]
+
+    def alone(batches: int) -> int:
+        stale_signups(2 * batches)
+        with CaptureQueriesContext(connection) as queries:
+            assert real(joined_before=days_ago(7), batch_size=2) == 2 * batches
+        return len(queries.captured_queries)
+
+    one, three = engine(1), engine(3)
+    per_batch = (len(three) - len(one)) // 2
+    assert len(three) - len(one) == 2 * per_batch  # every batch the same number of queries
+    assert len(engine(5)) - len(three) == 2 * per_batch
+    # ...one more than the service's own batch: the UPDATE that adds it to the proof
+    assert per_batch == (alone(3) - alone(1)) // 2 + 1
+    proof_updates = [q for q in three if q.startswith(f'UPDATE "{RetentionRun._meta.db_table}"')]
+    assert len(proof_updates) == 3 + 1  # one per batch, and the one that finishes the run

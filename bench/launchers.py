@@ -69,14 +69,14 @@ class _KeepRedirects(urllib.request.HTTPRedirectHandler):
         return None  # the 3xx is the answer
 
 
-_NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
+NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)  # an opener that follows no redirect
 
 
 def _answers_200(url: str, *, headers: dict[str, str], timeout: float) -> bool:
     """One GET, no redirect followed: 200 or not; a refused or dropped connection raises OSError."""
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http://127.0.0.1 only
     try:
-        with _NO_REDIRECTS.open(request, timeout=timeout) as response:
+        with NO_REDIRECTS.open(request, timeout=timeout) as response:
             return response.status == 200
     except urllib.error.HTTPError as error:
         with error:

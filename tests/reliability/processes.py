@@ -31,7 +31,7 @@ from django.db import connection
 from django.db.models import F
 
 from bench import launchers
-from bench.launchers import CeleryWorker, free_port, wait_until
+from bench.launchers import NO_REDIRECTS, CeleryWorker, free_port, wait_until
 from content.models import Space, SpaceMembership
 from members.models import Member
 
@@ -374,19 +374,11 @@ def http_get(url: str, *, headers: dict[str, str] | None = None, timeout: float 
     started = time.monotonic()
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - http://127.0.0.1 only
     try:
-        with _NO_REDIRECTS.open(request, timeout=timeout) as response:
+        with NO_REDIRECTS.open(request, timeout=timeout) as response:
             return _answer(response, started)
     except urllib.error.HTTPError as error:
         with error:
             return _answer(error, started)
-
-
-class _KeepRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the 3xx is the answer
-
-
-_NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
 
 
 class _Inputs(HTMLParser):

@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from members.admin import MemberAdmin
@@ -271,4 +272,6 @@ class IpNoticeAdmin(MaskedAdminMixin, ReadOnlyAdmin):
     masked_fields = {"holder_email": EMAIL}
     personal_search_fields = ("holder_email",)
     list_select_related = ["target_author"]
+    # Django 5.2 warns when a link field leaves its scheme to the default, which becomes https in 6.0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     date_hierarchy = "created_at"

@@ -127,6 +127,9 @@ class RetentionHandler:
     skipping held rows; `anonymize(ids) -> int` is used when the category's action is "anonymize"),
     or `purge(cutoff) -> int`: the app's own service does the work (one implementation of a rule). A
     purge handler cannot skip single rows, so any active legal hold on its category pauses it whole.
+    A purge that accepts `on_batch` gets a callable it must call as `on_batch(rows)` inside each
+    batch's transaction; the engine adds it to the run's proof there, so a run killed midway proves
+    exactly what is gone.
     """
 
     category: str

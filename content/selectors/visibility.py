@@ -86,6 +86,14 @@ def is_space_moderator(*, member: Viewer, space: Space) -> bool:
     ).exists()
 
 
+def can_change(*, member: Viewer, author_id: int | None, space: Space) -> bool:
+    """Edit or delete a post or comment: its author and the space's moderators (the services' rule, and
+    the edit forms', which open only for those whose save is taken)."""
+    if not member.is_authenticated:
+        return False
+    return author_id == member.pk or is_space_moderator(member=member, space=space)
+
+
 def can_participate(*, member: Viewer, space: Space) -> bool:
     """Post, comment, react and RSVP: signed in, and an active member of a private space. Public and
     members-only spaces let any signed-in member take part (they join on their first post)."""

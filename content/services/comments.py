@@ -15,7 +15,7 @@ from content.models import Comment, CommentRevision, ContentStatus, Post
 from content.models.posts import COMMENT_MAX
 from content.rendering import fingerprint
 from content.search import search_index_touch
-from content.selectors.visibility import can_participate, is_space_moderator
+from content.selectors.visibility import can_change, can_participate
 from content.services import limits
 from content.services.mentions import mentions_record
 from content.services.posts import _clean_text, _join_on_first_post, _render
@@ -86,7 +86,7 @@ def comment_create(
 
 
 def _can_change(*, comment: Comment, by: Member) -> bool:
-    return comment.author_id == by.pk or is_space_moderator(member=by, space=comment.post.space)
+    return can_change(member=by, author_id=comment.author_id, space=comment.post.space)
 
 
 def _comment_create_once(

@@ -25,7 +25,7 @@ from content.models import (
 from content.models.posts import BODY_MAX, TITLE_MAX
 from content.rendering import fingerprint, render_markdown
 from content.search import search_index_touch
-from content.selectors.visibility import can_participate, is_space_moderator
+from content.selectors.visibility import can_change, can_participate, is_space_moderator
 from content.services import limits
 from content.services.mentions import link_mentions, mentions_record, resolve_mentions
 from members.models import Member
@@ -172,7 +172,7 @@ def _join_on_first_post(*, member: Member, space: Space) -> None:
 
 
 def _can_change(*, post: Post, by: Member) -> bool:
-    return post.author_id == by.pk or is_space_moderator(member=by, space=post.space)
+    return can_change(member=by, author_id=post.author_id, space=post.space)
 
 
 def post_edit(*, post: Post, by: Member, title: str, body: str) -> Post:

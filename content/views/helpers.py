@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from content.exceptions import NotAllowed, NotFound
 from content.models import Space
-from content.selectors.visibility import is_space_moderator, spaces_readable
+from content.selectors.visibility import can_change, spaces_readable
 
 
 def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -30,8 +30,8 @@ def readable_space(request: HttpRequest, slug: str) -> Space:
 
 def edit_form_refusal(request: HttpRequest, *, author_id: int, space: Space) -> HttpResponse | None:
     """The 403 the save would answer (post_edit, comment_edit: NotAllowed for anyone but the author and
-    the space's moderators), given before the form opens; None for those whose save is taken. The rule
-    is the services' _can_change; S3's matrix checks that the form and the save agree for every role."""
-    if author_id == request.user.pk or is_space_moderator(member=request.user, space=space):
+    the space's moderators), given before the form opens; None for those whose save is taken (the same
+    rule, can_change; S3's matrix checks that the form and the save agree for every role)."""
+    if can_change(member=request.user, author_id=author_id, space=space):
         return None
     return render(request, "403.html", {"reason": NotAllowed().message}, status=403)

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from content.models import InboxItem, Post, SpaceMembership
-from tests.factories import CommentFactory, MembershipFactory, PostFactory, SpaceFactory
+from tests.factories import CommentFactory, EventFactory, MembershipFactory, PostFactory, SpaceFactory
 
 
 @pytest.fixture
@@ -256,9 +256,10 @@ def test_a_malformed_cursor_gives_the_first_page(member_client, space):
     assert "Only post" in html
 
 
-def test_the_inbox_lists_items_and_marks_them_read(member_client, member):
+def test_the_inbox_lists_items_and_marks_them_read(member_client, member, space):
+    event = EventFactory(space=space, title="Tea")
     item = InboxItem.objects.create(
-        recipient=member, kind="event.promoted", url="/events/", data={"title": "Tea", "event_id": 1}
+        recipient=member, kind="event.promoted", url="/events/", data={"title": "Tea", "event_id": event.pk}
     )
     assert "Tea" in member_client.get(reverse("content:inbox")).content.decode()
     response = member_client.get(reverse("content:inbox_open", args=[item.pk]))

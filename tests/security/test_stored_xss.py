@@ -427,12 +427,6 @@ def poll_options(payloads: list[str]) -> list[list[str]]:
     return polls
 
 
-# Narrow: the IP notice's change page in the admin builds a form for its URLField without assume_scheme
-# (moderation/admin.py, not this suite's to change; reported), which warns under Django 5.2 and, with
-# warnings as errors, answers 500 in the live server.
-@pytest.mark.filterwarnings(
-    "ignore:The default scheme will be changed:django.utils.deprecation.RemovedInDjango60Warning"
-)
 def test_the_payload_corpus_stays_inert_in_digests_poll_options_space_texts_and_ip_notices(
     live_server, page, settings
 ):

@@ -1,7 +1,6 @@
 """What every figure gets: the run's configuration and what the seed made."""
 
 import os
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +33,3 @@ class Context:
     def log_path(self, name: str) -> Path:
         self.config.var_dir.mkdir(parents=True, exist_ok=True)
         return self.config.var_dir / name
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -2,14 +2,13 @@
 
 import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from bench.launchers import celery_worker_command
 from content.delivery import outbox as outbox_module
 from content.delivery.models import Delivery
 from content.models import InboxItem
@@ -33,21 +32,8 @@ def _midday_zone() -> str:
 def worker(transactional_db, settings):
     broker = settings.CACHES["default"]["LOCATION"]  # this test run's own Redis database
     settings.CELERY_BROKER_URL = broker
-    celery = Path(sys.executable).with_name("celery")
     process = subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            "community",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
+        celery_worker_command(),
         cwd=settings.BASE_DIR,
         env={
             **os.environ,

@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -19,10 +20,19 @@ from content.delivery.models import Category, Delivery, DeliveryStatus, EmailOpt
 from content.delivery.notices import NOTICE
 from content.delivery.planner import COMMENT_CREATED, EVENT_PROMOTED, POST_PUBLISHED
 from content.delivery.reminders import REMINDER_1H, REMINDER_24H, REMINDER_KINDS
-from content.delivery.send_checks import space_reachable
-from content.models import RSVP, Comment, ContentStatus, Event, Post, RSVPStatus
+from content.models import (
+    RSVP,
+    Comment,
+    ContentStatus,
+    Event,
+    MembershipStatus,
+    Post,
+    RSVPStatus,
+    SpaceMembership,
+    SpaceVisibility,
+)
 from content.selectors.inbox import inbox_sentence
-from privacy.consents import consent_is_granted
+from privacy.consents import consent_granted_member_ids
 
 
 def message_id_for(delivery_id: int) -> str:
@@ -41,8 +51,9 @@ class Content:
     items: list[tuple[str, str]] = field(default_factory=list)  # (sentence, absolute url) in a digest
 
 
-def message_content(delivery: Delivery) -> Content | None:
-    """The message's words, or None when the thing it announces is gone (deleted, hidden, left)."""
+def message_content(delivery: Delivery, digests: "DigestReads | None" = None) -> Content | None:
+    """The message's words, or None when the thing it announces is gone (deleted, hidden, left).
+    `digests`: what a dispatch round read for all its digest emails (see `digest_reads`)."""
     mention = delivery.category == Category.MENTIONS or (
         delivery.inbox_item is not None and delivery.inbox_item.kind == "post.mention"
     )
@@ -89,7 +100,7 @@ def message_content(delivery: Delivery) -> Content | None:
             when=comment.created_at,
         )
     if delivery.source_kind == DIGEST:
-        return _digest_content(delivery)
+        return _digest_content(delivery, digests)
     if delivery.source_kind == NOTICE:
         return _notice_content(delivery)
     if delivery.source_kind in REMINDER_KINDS:
@@ -183,57 +194,130 @@ def _item_sentence(kind: str, names: dict) -> str:
     return _("%(actor)s posted “%(title)s” in %(space)s.") % names
 
 
-def _digest_content(delivery: Delivery) -> Content | None:
-    """The digest's items still worth sending: unread, still visible, promotional only with consent."""
-    items = [
-        item
-        for item in Delivery.objects.filter(digest_id=delivery.pk)
+@dataclass
+class DigestReads:
+    """What the digest emails of a dispatch round need, read for all of them at once (a round's
+    digests cost the same handful of queries as one): each digest's items with their inbox items and
+    actors, and which of the posts, comments and events they announce may still be sent to whom."""
+
+    digests: set[int] = field(default_factory=set)  # the digests these reads cover
+    items: dict[int, list[Delivery]] = field(default_factory=dict)  # digest id -> unread items, by id
+    visible_posts: set[tuple[int, object]] = field(default_factory=set)  # (member, post id)
+    upcoming_events: set[tuple[int, object]] = field(default_factory=set)  # (member, event id)
+    consenting: set[int] = field(default_factory=set)  # marketing consent, asked only when needed
+    stopped: set[tuple[int, str]] = field(default_factory=set)  # (member, category) stopped by one click
+
+
+def digest_reads(digests: list[Delivery], *, stopped: set[tuple[int, str]] | None = None) -> DigestReads:
+    """Read what the given digest emails need to be written. Queries, whatever the number of digests:
+    the items (with their inbox items, actors and whether a comment is still shown), the posts, the
+    events (only when a reminder is among the items), the recipients' memberships of the private
+    spaces among them (only when there is one), marketing consent (only when a promotion is among the
+    items) and the one-click stops (none when the caller passes the round's `stopped`)."""
+    reads = DigestReads(digests={digest.pk for digest in digests})
+    if not digests:
+        return reads
+    recipient_of = {digest.pk: digest.recipient_id for digest in digests}
+    comment_shown = Exists(
+        Comment.objects.filter(
+            pk=OuterRef("source_id"), status=ContentStatus.PUBLISHED, deleted_at__isnull=True
+        )
+    )
+    rows = (
+        Delivery.objects.filter(digest_id__in=list(recipient_of))
         .exclude(status=DeliveryStatus.CANCELLED)  # e.g. removed by a moderator since (L20)
         .select_related("inbox_item__actor")
-        .order_by("id")
-        if item.inbox_item is not None and item.inbox_item.read_at is None
-    ]
-    post_ids = {item.inbox_item.data.get("post_id") for item in items}
-    # S3: still published, and still in a space the reader may be sent (the post may have moved to a
-    # private space, or its space become private, since the item was planned)
-    reachable = space_reachable(member_id=delivery.recipient_id)
-    visible = set(
-        Post.objects.filter(
-            pk__in=[pk for pk in post_ids if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
+        .annotate(
+            comment_shown=Case(
+                When(source_kind=COMMENT_CREATED, then=comment_shown),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
-        .filter(reachable)
-        .values_list("pk", flat=True)
+        .order_by("id")
     )
-    comment_ids = {item.source_id for item in items if item.source_kind == COMMENT_CREATED}
-    visible_comments = set(
-        Comment.objects.filter(
-            pk__in=comment_ids, status=ContentStatus.PUBLISHED, deleted_at__isnull=True
-        ).values_list("pk", flat=True)
+    for item in rows:
+        if item.inbox_item is not None and item.inbox_item.read_at is None:
+            reads.items.setdefault(item.digest_id, []).append(item)
+    # S3: still published, and still in a space the reader may be sent (the post may have moved to a
+    # private space, or its space become private, since the item was planned): the planner's rule, a
+    # space that is not public or members-only reaches its active members only
+    wanted_posts: dict[object, set[int]] = {}  # post id -> the members whose digest announces it
+    wanted_events: dict[object, set[int]] = {}
+    for digest_id, items in reads.items.items():
+        for item in items:
+            if item.source_kind in REMINDER_KINDS:
+                # a reminder rolled into the digest is worth sending only while its event is ahead
+                wanted_events.setdefault(item.inbox_item.data.get("event_id"), set()).add(
+                    recipient_of[digest_id]
+                )
+            else:
+                wanted_posts.setdefault(item.inbox_item.data.get("post_id"), set()).add(
+                    recipient_of[digest_id]
+                )
+    posts = list(
+        Post.objects.filter(
+            pk__in=[pk for pk in wanted_posts if pk], status=ContentStatus.PUBLISHED, deleted_at__isnull=True
+        ).values_list("pk", "space_id", "space__visibility")
     )
-    # a reminder rolled into the digest is worth sending only while its event is still ahead
-    event_ids = {item.inbox_item.data.get("event_id") for item in items if item.source_kind in REMINDER_KINDS}
-    upcoming = set(
+    events = list(
         Event.objects.filter(
-            pk__in=[pk for pk in event_ids if pk],
+            pk__in=[pk for pk in wanted_events if pk],
             status=ContentStatus.PUBLISHED,
             deleted_at__isnull=True,
             starts_at__gt=timezone.now(),
-        )
-        .filter(reachable)
-        .values_list("pk", flat=True)
+        ).values_list("pk", "space_id", "space__visibility")
     )
+    open_to_all = (SpaceVisibility.PUBLIC, SpaceVisibility.MEMBERS)
+    closed = {space_id for _pk, space_id, visibility in posts + events if visibility not in open_to_all}
+    members = set()
+    if closed:
+        members = set(
+            SpaceMembership.objects.filter(
+                space_id__in=[pk for pk in closed if pk is not None],
+                member_id__in=set(recipient_of.values()),
+                status=MembershipStatus.ACTIVE,
+            ).values_list("member_id", "space_id")
+        )
+
+    def reachable(rows, wanted, into):
+        for pk, space_id, visibility in rows:
+            for member_id in wanted.get(pk, ()):
+                if visibility in open_to_all or (member_id, space_id) in members:
+                    into.add((member_id, pk))
+
+    reachable(posts, wanted_posts, reads.visible_posts)
+    reachable(events, wanted_events, reads.upcoming_events)
     # L4/L15: marketing consent asked again now, so a withdrawal after planning still counts
-    if any(item.category == Category.PROMOTIONAL for item in items) and not consent_is_granted(
-        delivery.recipient, "marketing"
-    ):
+    promoted = {
+        recipient_of[digest_id]
+        for digest_id, items in reads.items.items()
+        if any(item.category == Category.PROMOTIONAL for item in items)
+    }
+    if promoted:
+        reads.consenting = consent_granted_member_ids(member_ids=promoted, purpose="marketing")
+    if stopped is None:
+        stopped = set(
+            EmailOptOut.objects.filter(member_id__in=set(recipient_of.values())).values_list(
+                "member_id", "category"
+            )
+        )
+    reads.stopped = stopped
+    return reads
+
+
+def _digest_content(delivery: Delivery, reads: DigestReads | None = None) -> Content | None:
+    """The digest's items still worth sending: unread, still visible, promotional only with consent.
+    `reads` is what the dispatch round read for all its digests; alone, the digest reads its own."""
+    if reads is None or delivery.pk not in reads.digests:
+        reads = digest_reads([delivery])
+    member = delivery.recipient
+    items = reads.items.get(delivery.pk, [])
+    if any(item.category == Category.PROMOTIONAL for item in items) and member.pk not in reads.consenting:
         items = [item for item in items if item.category != Category.PROMOTIONAL]
     # a category stopped by one click stays stopped inside the digest too
-    stopped = set(
-        EmailOptOut.objects.filter(member_id=delivery.recipient_id).values_list("category", flat=True)
-    )
-    items = [item for item in items if item.category not in stopped]
+    items = [item for item in items if (member.pk, item.category) not in reads.stopped]
     # a type the member switched off is left out too (it was cancelled for email, not postponed)
-    member = delivery.recipient
     items = [
         item
         for item in items
@@ -243,10 +327,10 @@ def _digest_content(delivery: Delivery) -> Content | None:
     for item in items:
         inbox = item.inbox_item
         if item.source_kind in REMINDER_KINDS:
-            if inbox.data.get("event_id") not in upcoming:
+            if (member.pk, inbox.data.get("event_id")) not in reads.upcoming_events:
                 continue
-        elif inbox.data.get("post_id") not in visible or (
-            item.source_kind == COMMENT_CREATED and item.source_id not in visible_comments
+        elif (member.pk, inbox.data.get("post_id")) not in reads.visible_posts or (
+            item.source_kind == COMMENT_CREATED and not item.comment_shown
         ):
             continue
         names = {

@@ -15,23 +15,10 @@ from content.delivery.planner import deliveries_plan
 from content.models import InboxItem
 from content.services.events import rsvp_set
 from members.services import member_update_preferences
-from tests.delivery.conftest import join
+from tests.delivery.conftest import TUESDAY_EIGHT_LOCAL, join, plan_post
 from tests.factories import EventFactory
 
-# 2026-11-30 is a Monday; Shanghai (the factories' timezone) is UTC+8
-MONDAY_TEN_LOCAL = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-TUESDAY_EIGHT_LOCAL = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
 NEXT_MONDAY_EIGHT_LOCAL = datetime(2026, 12, 7, 0, 5, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(MONDAY_TEN_LOCAL, tick=True) as traveller:
-        yield traveller
-
-
-def _plan(post):
-    deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
 
 
 def _email_row(member):
@@ -41,7 +28,7 @@ def _email_row(member):
 def test_with_a_cap_of_two_the_third_instant_email_rolls_into_the_digest(space, publish, clock):
     reader = join(space, "all", email_daily_cap=2)
     for number in range(3):
-        _plan(publish(title=f"Post {number}", body=f"Body {number}."))
+        plan_post(publish(title=f"Post {number}", body=f"Body {number}."))
     deliveries_dispatch()
 
     assert len(mail.outbox) == 2
@@ -58,7 +45,7 @@ def test_the_members_own_cap_wins_over_the_site_setting(space, publish, settings
     settings.DELIVERY_DAILY_CAP = 1
     join(space, "all", email_daily_cap=3)
     for number in range(3):
-        _plan(publish(title=f"Post {number}", body=f"Body {number}."))
+        plan_post(publish(title=f"Post {number}", body=f"Body {number}."))
     deliveries_dispatch()
     assert len(mail.outbox) == 3
 
@@ -68,7 +55,7 @@ def test_quiet_hours_are_kept_in_the_members_own_timezone(space, publish, clock)
     utc = join(space, "all", timezone="UTC")
     # 23:30 in Shanghai (inside 22:00-08:00, across midnight), 15:30 in UTC
     clock.move_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
 
     assert [m.to for m in mail.outbox] == [[utc.email]]
@@ -80,7 +67,7 @@ def test_the_early_morning_half_of_a_window_across_midnight_is_quiet_too(space, 
     utc = join(space, "all", timezone="UTC")
     # 07:59 in Shanghai, 23:59 in UTC: both inside 22:00-08:00
     clock.move_to(datetime(2026, 11, 29, 23, 59, tzinfo=UTC))
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
     assert mail.outbox == []
     assert {_email_row(shanghai).reason, _email_row(utc).reason} == {"quiet hours"}
@@ -90,13 +77,13 @@ def test_a_members_own_quiet_hours_replace_the_default_and_equal_times_mean_none
     lunch = join(space, "all", quiet_hours_start=time(9, 30), quiet_hours_end=time(10, 30))
     never_quiet = join(space, "all", quiet_hours_start=time(0, 0), quiet_hours_end=time(0, 0))
     clock.move_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai
-    _plan(publish(title="Night"))
+    plan_post(publish(title="Night"))
     deliveries_dispatch()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([lunch.email, never_quiet.email])
 
     mail.outbox.clear()
     clock.move_to(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
-    _plan(publish(title="Morning", body="Another."))
+    plan_post(publish(title="Morning", body="Another."))
     deliveries_dispatch()
     assert [m.to for m in mail.outbox] == [[never_quiet.email]]
 
@@ -104,7 +91,7 @@ def test_a_members_own_quiet_hours_replace_the_default_and_equal_times_mean_none
 def test_with_email_off_nothing_is_emailed_but_the_inbox_still_gets_it(space, publish, clock):
     silent = join(space, "all", email_mode="off")
     digest_reader = join(space, "digest", email_mode="off")
-    _plan(publish(title="Quiet news"))
+    plan_post(publish(title="Quiet news"))
     deliveries_dispatch()
     clock.move_to(TUESDAY_EIGHT_LOCAL)
     digests_compose()
@@ -119,8 +106,8 @@ def test_with_email_off_nothing_is_emailed_but_the_inbox_still_gets_it(space, pu
 
 def test_in_daily_digest_mode_nothing_goes_out_instantly_and_one_digest_comes(space, publish, clock):
     reader = join(space, "all", email_mode="daily")
-    _plan(publish(title="Garden day"))
-    _plan(publish(title="Book swap", body="Bring a book."))
+    plan_post(publish(title="Garden day"))
+    plan_post(publish(title="Book swap", body="Bring a book."))
     assert deliveries_dispatch() == 0
     reasons = set(Delivery.objects.filter(recipient=reader, channel="email").values_list("reason", flat=True))
     assert reasons == {"daily digest"}
@@ -134,7 +121,7 @@ def test_in_daily_digest_mode_nothing_goes_out_instantly_and_one_digest_comes(sp
 
 def test_a_weekly_digest_goes_out_only_on_monday_at_the_digest_hour(space, publish, clock):
     reader = join(space, "all", email_mode="weekly")
-    _plan(publish(title="Weekly news"))
+    plan_post(publish(title="Weekly news"))
     assert deliveries_dispatch() == 0
     assert (_email_row(reader).status, _email_row(reader).reason) == ("rolled_over", "weekly digest")
 
@@ -150,7 +137,7 @@ def test_a_weekly_digest_goes_out_only_on_monday_at_the_digest_hour(space, publi
 def test_a_switched_off_type_is_cancelled_for_email_not_rolled_over(space, publish, clock):
     no_posts = join(space, "all", email_new_posts=False)
     wants_posts = join(space, "all", email_replies=False)
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
 
     assert [m.to for m in mail.outbox] == [[wants_posts.email]]
@@ -161,7 +148,7 @@ def test_a_switched_off_type_is_cancelled_for_email_not_rolled_over(space, publi
 
 def test_a_switched_off_type_is_left_out_of_the_digest(space, publish, clock):
     join(space, "digest", email_new_posts=False)
-    _plan(publish())
+    plan_post(publish())
     clock.move_to(TUESDAY_EIGHT_LOCAL)
     digests_compose()
     deliveries_dispatch()

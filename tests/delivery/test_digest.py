@@ -1,7 +1,5 @@
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -9,27 +7,17 @@ from content.delivery.digest import digests_compose
 from content.delivery.dispatcher import deliveries_dispatch
 from content.delivery.models import Delivery, Outbox
 from content.delivery.planner import deliveries_plan
-from tests.delivery.conftest import join
+from tests.delivery.conftest import join, plan_post
 
 # Shanghai (the factories' timezone) is UTC+8
 SEVEN_LOCAL = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 07:00 on 1 December
 EIGHT_LOCAL = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)  # 08:05
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(datetime(2026, 11, 30, 2, 0, tzinfo=UTC), tick=True) as traveller:
-        yield traveller
-
-
-def _plan(post):
-    deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
-
-
 def test_a_digest_member_gets_one_email_at_their_local_morning(space, publish, clock):
     reader = join(space, "digest")
-    _plan(publish(title="Garden day"))
-    _plan(publish(title="Book swap", body="Bring a book."))
+    plan_post(publish(title="Garden day"))
+    plan_post(publish(title="Book swap", body="Bring a book."))
     assert deliveries_dispatch() == 0  # nothing by email on the spot
 
     clock.move_to(SEVEN_LOCAL)
@@ -50,7 +38,7 @@ def test_a_digest_member_gets_one_email_at_their_local_morning(space, publish, c
 def test_emails_held_back_by_quiet_hours_arrive_in_the_next_digest(space, publish, clock):
     join(space, "all")
     clock.move_to(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # 23:00 local
-    _plan(publish(title="Late news"))
+    plan_post(publish(title="Late news"))
     deliveries_dispatch()
     assert mail.outbox == []
 
@@ -63,7 +51,7 @@ def test_emails_held_back_by_quiet_hours_arrive_in_the_next_digest(space, publis
 
 def test_items_read_in_the_inbox_are_left_out_and_an_all_read_digest_is_not_sent(space, publish, clock):
     reader = join(space, "digest")
-    _plan(publish())
+    plan_post(publish())
     Delivery.objects.get(recipient=reader, channel="digest").inbox_item.__class__.objects.update(
         read_at=timezone.now()
     )
@@ -77,11 +65,11 @@ def test_items_read_in_the_inbox_are_left_out_and_an_all_read_digest_is_not_sent
 
 def test_items_arriving_after_the_digest_went_out_wait_for_tomorrow(space, publish, clock):
     reader = join(space, "digest")
-    _plan(publish(title="First"))
+    plan_post(publish(title="First"))
     clock.move_to(EIGHT_LOCAL)
     digests_compose()
     deliveries_dispatch()
-    _plan(publish(title="Second", body="Later that morning."))
+    plan_post(publish(title="Second", body="Later that morning."))
     clock.shift(timedelta(minutes=15))
     digests_compose()
     deliveries_dispatch()
@@ -100,7 +88,7 @@ def test_a_category_stopped_by_one_click_is_left_out_of_the_digest_too(space, pu
 
     reader = join(space, "digest")
     EmailOptOut.objects.create(member=reader, category="posts")
-    _plan(publish())
+    plan_post(publish())
     clock.move_to(EIGHT_LOCAL)
     digests_compose()
     deliveries_dispatch()

@@ -4,32 +4,18 @@ digest), whatever the batch's size."""
 
 from datetime import UTC, datetime
 
-import pytest
-import time_machine
 from django.core import mail
 
 from content.delivery.digest import digests_compose
 from content.delivery.dispatcher import deliveries_dispatch
-from content.delivery.models import Delivery, Outbox
-from content.delivery.planner import deliveries_plan
-from tests.delivery.conftest import join
+from content.delivery.models import Delivery
+from tests.delivery.conftest import MONDAY_TEN_LOCAL, TUESDAY_EIGHT_LOCAL, join, plan_post
 from tests.factories import SpaceFactory
 
-# Shanghai (the factories' timezone) is UTC+8
-MONDAY_TEN_LOCAL = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-TUESDAY_EIGHT_LOCAL = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
 # 08:05 on Monday 30 November in Honolulu (UTC-10) and on Tuesday 1 December in Kiritimati (UTC+14)
 EIGHT_ON_BOTH_SIDES_OF_THE_DATE_LINE = datetime(2026, 11, 30, 18, 5, tzinfo=UTC)
 
 
-@pytest.fixture
-def clock():
-    with time_machine.travel(MONDAY_TEN_LOCAL, tick=True) as traveller:
-        yield traveller
-
-
-def _plan(post):
-    deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
 
 
 def _digest_of(member):
@@ -39,7 +25,7 @@ def _digest_of(member):
 def _compose_queries(publish, clock, readers: int, django_assert_num_queries) -> None:
     space = SpaceFactory()
     members = [join(space, "digest") for _ in range(readers)]
-    _plan(publish(space=space, title=f"For {readers}", body=f"Waits for {readers} digests."))
+    plan_post(publish(space=space, title=f"For {readers}", body=f"Waits for {readers} digests."))
     clock.move_to(TUESDAY_EIGHT_LOCAL)
     # email-off items cancelled; the distinct time zones; the members at their digest hour with
     # something waiting; one batch: savepoint, create the digests, lock them, attach the items, release
@@ -60,11 +46,11 @@ def test_every_batch_costs_the_same_and_each_member_gets_only_their_own_items(
     space, publish, clock, django_assert_num_queries
 ):
     readers = [join(space, "digest") for _ in range(5)]
-    _plan(publish(title="Shared"))
+    plan_post(publish(title="Shared"))
     other = SpaceFactory()
     alone = join(other, "digest")
     readers.append(alone)
-    _plan(publish(space=other, title="Only for one", body="Its own body."))
+    plan_post(publish(space=other, title="Only for one", body="Its own body."))
     clock.move_to(TUESDAY_EIGHT_LOCAL)
 
     # three statements before the batches, then savepoint, three statements, release for each of three
@@ -85,7 +71,7 @@ def test_one_batch_composes_each_member_on_their_own_local_day(space, publish, c
     kiritimati = join(space, "digest", timezone="Pacific/Kiritimati")
     kiritimati_weekly = join(space, "digest", timezone="Pacific/Kiritimati", email_mode="weekly")
     shanghai = join(space, "digest")
-    _plan(publish())
+    plan_post(publish())
     clock.move_to(EIGHT_ON_BOTH_SIDES_OF_THE_DATE_LINE)
 
     assert digests_compose() == 2
@@ -99,12 +85,12 @@ def test_one_batch_composes_each_member_on_their_own_local_day(space, publish, c
 
 def test_a_digest_already_claimed_for_sending_is_left_alone_in_its_batch(space, publish, clock):
     early, late = join(space, "digest"), join(space, "digest")
-    _plan(publish(title="First"))
+    plan_post(publish(title="First"))
     clock.move_to(TUESDAY_EIGHT_LOCAL)
     assert digests_compose() == 2
     Delivery.objects.filter(recipient=early, source_kind="digest").update(status="sending")
     Delivery.objects.filter(recipient=late, source_kind="digest").update(status="sent")
-    _plan(publish(title="Second", body="After the digests."))
+    plan_post(publish(title="Second", body="After the digests."))
 
     assert digests_compose() == 0
 

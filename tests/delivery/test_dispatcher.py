@@ -8,11 +8,10 @@ from django.utils import timezone
 
 from content.delivery.dispatcher import deliveries_claim, deliveries_dispatch
 from content.delivery.messages import message_id_for
-from content.delivery.models import Delivery, EmailOptOut, Outbox
-from content.delivery.planner import deliveries_plan
+from content.delivery.models import Delivery, EmailOptOut
 from content.models import InboxItem, PostKind
 from privacy.consents import consent_grant, consent_withdraw
-from tests.delivery.conftest import join
+from tests.delivery.conftest import join, plan_post
 from tests.factories import MemberFactory, MembershipFactory
 
 # 10:00 in Shanghai (the factories' timezone): outside quiet hours
@@ -25,9 +24,6 @@ def daytime():
     with time_machine.travel(DAYTIME, tick=True) as traveller:
         yield traveller
 
-
-def _plan(post):
-    return deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
 
 
 def _email_row(member):
@@ -42,7 +38,7 @@ def _consenting(space):
 
 def test_each_delivery_sends_exactly_one_email_even_when_dispatched_twice(space, publish):
     reader = join(space, "all", email="reader@example.org")
-    _plan(publish(title="Spring picnic"))
+    plan_post(publish(title="Spring picnic"))
 
     assert deliveries_dispatch() == 1
     assert deliveries_dispatch() == 0
@@ -58,7 +54,7 @@ def test_each_delivery_sends_exactly_one_email_even_when_dispatched_twice(space,
 
 def test_the_message_id_is_derived_from_the_delivery_id(space, publish):
     reader = join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
     row = _email_row(reader)
     assert mail.outbox[0].extra_headers["Message-ID"] == f"<delivery-{row.pk}@127.0.0.1>"
@@ -68,7 +64,7 @@ def test_the_message_id_is_derived_from_the_delivery_id(space, publish):
 @pytest.mark.legal("L14")
 def test_bulk_email_carries_the_one_click_unsubscribe_headers_and_a_visible_link(space, publish):
     join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
     message = mail.outbox[0]
     link = message.extra_headers["List-Unsubscribe"]
@@ -83,7 +79,7 @@ def test_bulk_email_carries_the_one_click_unsubscribe_headers_and_a_visible_link
 def test_every_email_names_the_community_and_its_contact(space, publish, settings):
     settings.CONTACT_EMAIL = "hello@community.example.org"
     join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
     message = mail.outbox[0]
     assert "hello@community.example.org" in message.body
@@ -93,7 +89,7 @@ def test_every_email_names_the_community_and_its_contact(space, publish, setting
 
 def test_the_email_is_rendered_in_the_recipients_language_and_timezone(space, publish):
     join(space, "all", language="zh-hans", timezone="Asia/Shanghai")
-    _plan(publish(title="春游"))
+    plan_post(publish(title="春游"))
     deliveries_dispatch()
     message = mail.outbox[0]
     # The English msgids get their Chinese once pending/delivery.json is merged into the .po file;
@@ -105,7 +101,7 @@ def test_the_email_is_rendered_in_the_recipients_language_and_timezone(space, pu
 @pytest.mark.legal("L15")
 def test_an_item_already_read_in_the_inbox_cancels_the_email(space, publish):
     reader = join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     row = _email_row(reader)
     row.inbox_item.read_at = timezone.now()
     row.inbox_item.save(update_fields=["read_at"])
@@ -119,7 +115,7 @@ def test_an_item_already_read_in_the_inbox_cancels_the_email(space, publish):
 @pytest.mark.legal("L15")
 def test_an_account_deactivated_before_sending_gets_nothing(space, publish):
     reader = join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     reader.is_active = False
     reader.save(update_fields=["is_active"])
     deliveries_dispatch()
@@ -131,7 +127,7 @@ def test_an_account_deactivated_before_sending_gets_nothing(space, publish):
 def test_an_unsubscribed_category_is_not_sent(space, publish):
     reader = join(space, "all")
     EmailOptOut.objects.create(member=reader, category="posts")
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
     assert mail.outbox == []
     assert _email_row(reader).reason == "unsubscribed"
@@ -146,7 +142,7 @@ def _promotional_post(space, publish, author):
 @pytest.mark.legal("L15")
 def test_a_consent_withdrawn_after_planning_cancels_the_promotional_email(space, author, publish):
     reader = _consenting(space)
-    _plan(_promotional_post(space, publish, author))
+    plan_post(_promotional_post(space, publish, author))
     assert (_email_row(reader).category, _email_row(reader).status) == ("promotional", "pending")
     consent_withdraw(member=reader, purpose="marketing", channel=CHANNEL)
 
@@ -161,12 +157,12 @@ def test_at_most_one_promotional_message_a_week_and_the_surplus_is_not_queued(
     space, author, publish, daytime
 ):
     reader = _consenting(space)
-    _plan(_promotional_post(space, publish, author))
+    plan_post(_promotional_post(space, publish, author))
     deliveries_dispatch()
     second_post = publish(
         kind=PostKind.ANNOUNCEMENT, is_promotional=True, title="Another offer", body="More."
     )
-    _plan(second_post)
+    plan_post(second_post)
     deliveries_dispatch()
 
     assert len(mail.outbox) == 1
@@ -177,7 +173,7 @@ def test_at_most_one_promotional_message_a_week_and_the_surplus_is_not_queued(
 
     daytime.shift(timedelta(days=7, minutes=1))
     third = publish(kind=PostKind.ANNOUNCEMENT, is_promotional=True, title="Next week", body="Again.")
-    _plan(third)
+    plan_post(third)
     deliveries_dispatch()
     assert len(mail.outbox) == 2
 
@@ -188,7 +184,7 @@ def test_without_a_recorded_marketing_consent_no_promotional_message_is_queued(s
     refused = join(space, "all")
     consent_withdraw(member=refused, purpose="marketing", channel=CHANNEL)
     post = _promotional_post(space, publish, author)
-    assert _plan(post) == 0
+    assert plan_post(post) == 0
     deliveries_dispatch()
 
     assert mail.outbox == []
@@ -201,7 +197,7 @@ def test_over_the_daily_cap_the_email_rolls_into_the_digest(space, publish, sett
     settings.DELIVERY_DAILY_CAP = 2
     reader = join(space, "all")
     for number in range(3):
-        _plan(publish(title=f"Post {number}", body=f"Body {number}."))
+        plan_post(publish(title=f"Post {number}", body=f"Body {number}."))
     deliveries_dispatch()
 
     assert len(mail.outbox) == 2
@@ -215,11 +211,11 @@ def test_over_the_daily_cap_the_email_rolls_into_the_digest(space, publish, sett
 def test_the_daily_cap_starts_again_at_the_members_local_midnight(space, publish, settings, daytime):
     settings.DELIVERY_DAILY_CAP = 1
     join(space, "all")
-    _plan(publish(title="Today"))
+    plan_post(publish(title="Today"))
     deliveries_dispatch()
     # 09:00 next day in Shanghai
     daytime.move_to(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
-    _plan(publish(title="Tomorrow", body="Another day."))
+    plan_post(publish(title="Tomorrow", body="Another day."))
     deliveries_dispatch()
     assert len(mail.outbox) == 2
 
@@ -229,7 +225,7 @@ def test_during_quiet_hours_in_the_members_timezone_the_email_rolls_into_the_dig
     london = join(space, "all", timezone="Europe/London")
     # 23:30 in Shanghai, 15:30 in London
     daytime.move_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
-    _plan(publish())
+    plan_post(publish())
     deliveries_dispatch()
 
     assert [m.to for m in mail.outbox] == [[london.email]]
@@ -241,7 +237,7 @@ def test_a_transient_smtp_error_retries_with_backoff_then_fails_with_the_reason(
 ):
     settings.DELIVERY_MAX_ATTEMPTS = 2
     reader = join(space, "all")
-    _plan(publish())
+    plan_post(publish())
 
     def refuse(self, fail_silently=False):
         raise smtplib.SMTPServerDisconnected("went away")
@@ -262,7 +258,7 @@ def test_a_transient_smtp_error_retries_with_backoff_then_fails_with_the_reason(
 
 def test_a_row_whose_lease_expired_can_be_claimed_again(space, publish, daytime):
     reader = join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     assert len(deliveries_claim()) == 1  # a worker claimed it and died
     assert deliveries_claim() == []  # still leased
     daytime.shift(timedelta(minutes=6))
@@ -274,7 +270,7 @@ def test_a_row_whose_lease_expired_can_be_claimed_again(space, publish, daytime)
 def test_a_post_deleted_before_sending_is_not_announced(space, publish):
     reader = join(space, "all")
     post = publish()
-    _plan(post)
+    plan_post(post)
     type(post).objects.filter(pk=post.pk).update(deleted_at=timezone.now())
     deliveries_dispatch()
     assert mail.outbox == []
@@ -286,7 +282,7 @@ def test_an_empty_global_bucket_leaves_rows_for_the_next_round(space, publish, s
     settings.DELIVERY_RATE = "2/minute"
     for _ in range(3):
         join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     assert deliveries_dispatch() == 2
     assert Delivery.objects.filter(channel="email", status="pending", lease_until__isnull=True).count() == 1
 
@@ -304,7 +300,7 @@ def test_a_marketing_consent_withdrawn_in_the_ledger_stops_the_planned_email(spa
 
     reader = join(space, "all")
     consent_grant(member=reader, purpose="marketing", channel=CHANNEL)
-    _plan(_promotional_post(space, publish, author))
+    plan_post(_promotional_post(space, publish, author))
     consent_withdraw(member=reader, purpose="marketing", channel=CHANNEL)
 
     deliveries_dispatch()
@@ -318,15 +314,15 @@ def test_a_granted_marketing_consent_lets_the_promotional_email_out(space, autho
 
     reader = join(space, "all")
     consent_grant(member=reader, purpose="marketing", channel=CHANNEL)
-    _plan(_promotional_post(space, publish, author))
+    plan_post(_promotional_post(space, publish, author))
     assert deliveries_dispatch() == 1
     assert "List-Unsubscribe" in mail.outbox[0].extra_headers
 
 
 def test_only_one_email_per_member_is_in_flight_so_workers_cannot_overrun_the_cap(space, publish):
     reader = join(space, "all")
-    _plan(publish(title="One"))
-    _plan(publish(title="Two", body="Second body."))
+    plan_post(publish(title="One"))
+    plan_post(publish(title="Two", body="Second body."))
 
     first = deliveries_claim()
     assert len(first) == 1
@@ -339,13 +335,13 @@ def test_only_one_email_per_member_is_in_flight_so_workers_cannot_overrun_the_ca
 def test_one_dispatcher_run_drains_several_emails_of_one_member(space, publish):
     join(space, "all")
     for number in range(3):
-        _plan(publish(title=f"Post {number}", body=f"Body {number}."))
+        plan_post(publish(title=f"Post {number}", body=f"Body {number}."))
     assert deliveries_dispatch() == 3
 
 
 def test_sending_one_email_costs_a_fixed_number_of_queries(space, publish, django_assert_num_queries):
     join(space, "all")
-    _plan(publish())
+    plan_post(publish())
     # claim: savepoint, advisory lock, due rows, mark sending, release; send: the row with recipient
     # and inbox item, verified address, opt-out, sent today (cap), the post with space and author,
     # mark sent; the next claim round finds nothing: savepoint, advisory lock, due rows, release (no
@@ -357,7 +353,7 @@ def test_sending_one_email_costs_a_fixed_number_of_queries(space, publish, djang
 @pytest.mark.legal("L15")
 def test_an_unverified_address_is_never_mailed(space, publish):
     mentioned = MemberFactory(display_name="Una", verified=False)
-    _plan(publish(body="Hello @Una"))
+    plan_post(publish(body="Hello @Una"))
     deliveries_dispatch()
     assert mail.outbox == []
     assert _email_row(mentioned).reason == "email address not verified"
@@ -370,7 +366,7 @@ def test_one_round_sends_every_email_over_one_smtp_connection(space, publish, se
     backends.opened.clear()
     for _ in range(5):
         join(space, "all")
-    _plan(publish(title="Shared words", body="Built once per language."))
+    plan_post(publish(title="Shared words", body="Built once per language."))
 
     assert deliveries_dispatch() == 5
     assert len(mail.outbox) == 5
@@ -380,7 +376,7 @@ def test_one_round_sends_every_email_over_one_smtp_connection(space, publish, se
 def test_a_post_removed_between_rounds_is_not_sent_by_the_next_round(space, publish):
     join(space, "all"), join(space, "all")
     post = publish(title="Soon gone", body="Removed after the first email.")
-    _plan(post)
+    plan_post(post)
     assert deliveries_dispatch(limit=1, rounds=1) == 1
     post.status = "removed"
     post.save(update_fields=["status"])
@@ -401,7 +397,7 @@ def _dispatch_queries(publish, recipients, title):
     space = SpaceFactory()
     for _ in range(recipients):
         join(space, "all")
-    _plan(publish(space=space, title=title, body=f"For {recipients}."))
+    plan_post(publish(space=space, title=title, body=f"For {recipients}."))
     with CaptureQueriesContext(connection) as queries:
         assert deliveries_dispatch() == recipients
     return len(queries.captured_queries)

@@ -11,9 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from content.delivery.dispatcher import _refusals_write, deliveries_claim, deliveries_dispatch
-from content.delivery.models import Delivery, Outbox
-from content.delivery.planner import deliveries_plan
-from tests.delivery.conftest import join
+from content.delivery.models import Delivery
+from tests.delivery.conftest import join, plan_post
 from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
 
 # 10:00 in Shanghai (the factories' timezone): outside the default quiet hours
@@ -25,9 +24,6 @@ def daytime():
     with time_machine.travel(DAYTIME, tick=True) as traveller:
         yield traveller
 
-
-def _plan(post):
-    deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
 
 
 def _row(member):
@@ -68,7 +64,7 @@ def _every_refusal(space):
 
 def test_every_refused_row_of_a_round_gets_its_own_outcome_and_reason(space, publish):
     members = _every_refusal(space)
-    _plan(publish(title="One round"))
+    plan_post(publish(title="One round"))
 
     assert deliveries_dispatch() == 1
 
@@ -91,7 +87,7 @@ def _refusing_round_queries(publish, recipients: int, django_assert_num_queries)
     space = SpaceFactory()
     for _ in range(recipients):
         join(space, "all", email_mode="daily")
-    _plan(publish(space=space, title=f"For {recipients}", body=f"Rolled over for {recipients}."))
+    plan_post(publish(space=space, title=f"For {recipients}", body=f"Rolled over for {recipients}."))
     # the claim: savepoint, advisory lock, due rows, mark them sending, release; the round: the claimed
     # rows with recipient and inbox item, verified addresses, one-click stops, recent sends; every
     # refusal in one UPDATE; the next claim finds nothing: savepoint, advisory lock, due rows, release
@@ -117,7 +113,7 @@ def test_a_round_refusing_for_six_reasons_costs_no_more_than_one_refusal(
     mail_reader = members.pop("reader")
     mail_reader.email_mode = "daily"
     mail_reader.save(update_fields=["email_mode"])
-    _plan(publish(title="Six reasons"))
+    plan_post(publish(title="Six reasons"))
 
     with django_assert_num_queries(14):  # as above: six reasons, one UPDATE
         assert deliveries_dispatch() == 0
@@ -126,7 +122,7 @@ def test_a_round_refusing_for_six_reasons_costs_no_more_than_one_refusal(
 
 def test_a_refused_row_no_longer_held_by_the_round_is_left_alone(space, publish):
     reader = join(space, "all", email_mode="daily")
-    _plan(publish())
+    plan_post(publish())
     claimed = deliveries_claim()
     # meanwhile the lease ran out and another worker sent it
     Delivery.objects.filter(pk__in=claimed).update(status="sent", lease_until=None)
@@ -140,7 +136,7 @@ def test_without_postgresql_refusals_are_written_one_statement_per_reason(
 ):
     daily = [join(space, "all", email_mode="daily") for _ in range(3)]
     quiet = join(space, "all", quiet_hours_start=time(0, 0), quiet_hours_end=time(23, 59))
-    _plan(publish())
+    plan_post(publish())
     claimed = deliveries_claim()
     reason_of = {_row(member).pk: "daily digest" for member in daily} | {_row(quiet).pk: "quiet hours"}
     monkeypatch.setattr(connection, "vendor", "sqlite")  # the ORM path of the embedded `make run`

@@ -52,6 +52,29 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SUMMARY = Path(django_settings.BASE_DIR) / "var" / "test-artifacts" / "stored-xss.json"
 
+
+def _summary_write(path: Path, browser, *, fields: dict, marks: tuple[float, float, float], **counts) -> None:
+    """The run's figures for the closing note (var/test-artifacts): payloads, fields, pages and emails
+    opened, where the time went, and anything found."""
+    started, written, pages_done = marks
+    summary = {
+        "payloads": len(CORPUS),
+        "fields": fields,
+        "pages": browser.pages,
+        "emails": browser.emails,
+        **counts,
+        "seconds": {
+            "write": round(written - started, 1),
+            "pages": round(pages_done - written, 1),
+            "emails": round(time.monotonic() - pages_done, 1),
+        },
+        "findings": browser.findings,
+        "dialogs": browser.dialogs,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+
+
 # Runs in every page before its own scripts: catches CSP violations and marks the title we expect.
 WATCH = """
 window.__csp = [];
@@ -368,23 +391,14 @@ def test_the_payload_corpus_stays_inert_in_every_field_page_admin_page_and_email
     for start in range(0, len(htmls), 25):
         browser.emails_check(f"emails {start}-{start + 24}", htmls[start : start + 25])
 
-    summary = {
-        "payloads": len(CORPUS),
-        "fields": fields,
-        "pages": browser.pages,
-        "emails": browser.emails,
-        "posts": len(posts),
-        "events": Event.objects.count(),
-        "seconds": {
-            "write": round(written - started, 1),
-            "pages": round(pages_done - written, 1),
-            "emails": round(time.monotonic() - pages_done, 1),
-        },
-        "findings": browser.findings,
-        "dialogs": browser.dialogs,
-    }
-    SUMMARY.parent.mkdir(parents=True, exist_ok=True)
-    SUMMARY.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    _summary_write(
+        SUMMARY,
+        browser,
+        fields=fields,
+        marks=(started, written, pages_done),
+        posts=len(posts),
+        events=Event.objects.count(),
+    )
 
     assert len(CORPUS) >= 200
     assert browser.emails > 0
@@ -589,21 +603,7 @@ def test_the_payload_corpus_stays_inert_in_digests_poll_options_space_texts_and_
     for start in range(0, len(htmls), 25):
         browser.emails_check(f"emails {start}-{start + 24}", htmls[start : start + 25])
 
-    summary = {
-        "payloads": len(CORPUS),
-        "fields": fields,
-        "pages": browser.pages,
-        "emails": browser.emails,
-        "seconds": {
-            "write": round(written - started, 1),
-            "pages": round(pages_done - written, 1),
-            "emails": round(time.monotonic() - pages_done, 1),
-        },
-        "findings": browser.findings,
-        "dialogs": browser.dialogs,
-    }
-    GAPS_SUMMARY.parent.mkdir(parents=True, exist_ok=True)
-    GAPS_SUMMARY.write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    _summary_write(GAPS_SUMMARY, browser, fields=fields, marks=(started, written, pages_done))
 
     assert browser.emails > len(notices)
     assert not browser.dialogs, browser.dialogs

@@ -245,6 +245,9 @@ DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
 DELIVERY_TRANSACTIONAL_CEILING = env_int("DELIVERY_TRANSACTIONAL_CEILING", 20, minimum=1)
 # a claimed email stays with its worker this long; a killed worker's rows are claimable after it
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300, minimum=1)
+# recipients planned per transaction (content.delivery.planner); the fault tests make it small so a
+# worker can be killed in the middle of a fan-out
+DELIVERY_PLAN_BATCH = env_int("DELIVERY_PLAN_BATCH", 1000, minimum=1)
 # the relay re-publishes outbox rows still unplanned this long after their commit
 DELIVERY_RELAY_AFTER_SECONDS = env_int("DELIVERY_RELAY_AFTER_SECONDS", 60, minimum=1)
 

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from content.delivery.outbox import dispatcher_kick, outbox_kick, outbox_relay
 from content.delivery.planner import deliveries_plan
@@ -12,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="content.plan_deliveries", ignore_result=True)
 def plan_deliveries(outbox_id: int) -> int:
-    emails = deliveries_plan(outbox_id=outbox_id)
+    emails = deliveries_plan(outbox_id=outbox_id, batch_size=settings.DELIVERY_PLAN_BATCH)
     if emails:
         dispatcher_kick()
     return emails

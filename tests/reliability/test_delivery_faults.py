@@ -1,7 +1,8 @@
 """The delivery engine under real faults (DESIGN.md, "How a post travels"): a worker killed with
-`kill -9` in the middle of sending to 2,000 members (R1), Redis stopped while members post, comment and
-RSVP (R2; both at 5,000 members under `make soak`), and two workers sharing one global send rate. Real PostgreSQL, real Redis
-servers, real Celery workers; mail written to a folder."""
+`kill -9` in the middle of planning a post's fan-out to 2,000 members and in the middle of sending it
+(R1), Redis stopped while members post, comment and RSVP (R2; both at 5,000 members under
+`make soak`), and two workers sharing one global send rate. Real PostgreSQL, real Redis servers, real
+Celery workers; mail written to a folder."""
 
 import os
 import re
@@ -17,7 +18,7 @@ from django.urls import reverse
 from content.delivery.models import Delivery, Outbox
 from content.delivery.outbox import task_kick
 from content.delivery.planner import deliveries_plan
-from content.models import RSVP, Post, RSVPStatus
+from content.models import RSVP, InboxItem, Post, RSVPStatus
 from content.services.posts import post_publish
 from content.tasks import dispatch_email, relay_outbox
 from tests.factories import EventFactory, MemberFactory, MembershipFactory, SpaceFactory
@@ -125,6 +126,52 @@ def test_a_worker_killed_during_dispatch_to_thousands_of_members_leaves_each_mem
     assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {"sent"}
     assert len(readers) == members
     print(f"\nkill -9 after {killed_at} of {members} sent; raw duplicates: {duplicates}")
+
+
+@pytest.mark.parametrize("members", [pytest.param(2000, id="2000"), AT_5000])
+def test_a_worker_killed_during_the_fan_out_leaves_each_member_exactly_one_delivery_per_channel(
+    broker, mail_dir, members
+):
+    """R1's first half: the worker planning a post's deliveries is killed between two of its batches
+    (20 recipients each here, so the fan-out lasts long enough to land in). The relay hands the
+    unplanned outbox row to a second worker, which plans the rest: one inbox item, one inbox delivery
+    and one email per member, nothing twice."""
+    space = SpaceFactory()
+    author = MemberFactory()
+    bulk_members(space=space, count=members, prefix="fan")
+    # the commit publishes the planning task to the private broker; no worker takes it yet
+    post = post_publish(author=author, space=space, title="To everyone", body="One of each.")
+    row = Outbox.objects.get(kind="post.published", object_id=post.pk)
+    mine = Delivery.objects.filter(source_kind="post.published", source_id=post.pk)
+
+    env = {"DELIVERY_RATE": "400/second", "DELIVERY_PLAN_BATCH": "20", "DELIVERY_RELAY_AFTER_SECONDS": "1"}
+    first = Worker(broker=broker.url, mail_dir=mail_dir, env=env)
+    wait_until(lambda: mine.count() >= 200, timeout=120, what="the first batches", every=0.05)
+    first.kill()
+    planned_at_kill = mine.count()
+    row.refresh_from_db()
+    assert row.planned_at is None and 0 < planned_at_kill < 2 * members, "the kill must land mid fan-out"
+
+    second = Worker(broker=broker.url, mail_dir=mail_dir, env=env)
+    try:
+
+        def all_sent() -> bool:
+            _beat(relay_outbox)
+            _beat(dispatch_email)
+            return _sent(source_id=post.pk) == members
+
+        wait_until(all_sent, timeout=600, what="the fan-out finished and every email sent", every=1.0)
+    finally:
+        second.stop()
+
+    for channel in ("inbox", "email"):
+        per_member = Counter(mine.filter(channel=channel).values_list("recipient_id", flat=True))
+        assert len(per_member) == members and set(per_member.values()) == {1}, channel
+    items = Counter(InboxItem.objects.filter(data__post_id=post.pk).values_list("recipient_id", flat=True))
+    assert len(items) == members and set(items.values()) == {1}
+    messages = read_mail(mail_dir)
+    assert len(messages) == members and len({m["To"] for m in messages}) == members
+    print(f"\nfan-out killed after {planned_at_kill} of {2 * members} delivery rows; nothing twice")
 
 
 @pytest.mark.parametrize("members", [pytest.param(3, id="3"), AT_5000])

@@ -16,8 +16,6 @@ from tests.factories import SpaceFactory
 EIGHT_ON_BOTH_SIDES_OF_THE_DATE_LINE = datetime(2026, 11, 30, 18, 5, tzinfo=UTC)
 
 
-
-
 def _digest_of(member):
     return Delivery.objects.get(recipient=member, source_kind="digest")
 

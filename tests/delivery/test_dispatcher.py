@@ -25,7 +25,6 @@ def daytime():
         yield traveller
 
 
-
 def _email_row(member):
     return Delivery.objects.get(recipient=member, channel="email")
 

@@ -25,7 +25,6 @@ def daytime():
         yield traveller
 
 
-
 def _row(member):
     return Delivery.objects.get(recipient=member, channel="email", source_kind="post.published")
 

@@ -74,10 +74,12 @@ class Source:
         whole space each time: found by `make bench` P3)."""
         ids: set[int] = set()
         for pool in self.pools:
+            # distinct: a pool with repeated ids would otherwise give a short batch and end the walk
             ids.update(
                 pool.queryset.filter(**{f"{pool.member_field}__gt": after})
                 .order_by(pool.member_field)
-                .values_list(pool.member_field, flat=True)[:size]
+                .values_list(pool.member_field, flat=True)
+                .distinct()[:size]
             )
         return sorted(ids)[:size]
 

@@ -5,7 +5,7 @@ from django.db import connection
 
 from content.delivery.models import Delivery, Outbox
 from content.delivery.planner import deliveries_plan
-from content.models import InboxItem
+from content.models import InboxItem, Mention
 from content.services.comments import comment_create
 from members.models import Block, Mute
 from tests.delivery.conftest import join
@@ -130,6 +130,19 @@ def test_small_batches_walk_every_member_once(space, publish):
     members = [join(space, "all") for _ in range(7)]
     deliveries_plan(outbox_id=_outbox("post.published", publish().pk).pk, batch_size=3)
     assert Delivery.objects.filter(channel="email").count() == len(members)
+
+
+def test_small_batches_walk_past_a_member_mentioned_twice(space, publish):
+    # mentions of a post have no comment, so nothing unique stops a member being listed twice; a batch
+    # of the pool's first rows must still count distinct members or the walk ends early
+    post = publish()
+    outsiders = [MemberFactory() for _ in range(3)]
+    for member in (outsiders[0], outsiders[0], *outsiders):
+        Mention.objects.create(post=post, member=member)
+    deliveries_plan(outbox_id=_outbox("post.published", post.pk).pk, batch_size=3)
+    assert set(InboxItem.objects.filter(kind="post.mention").values_list("recipient_id", flat=True)) == {
+        member.pk for member in outsiders
+    }
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,6 @@ import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -14,15 +13,13 @@ from privacy.consents import consent_grant, consent_withdraw
 from tests.delivery.conftest import join, plan_post
 from tests.factories import MemberFactory, MembershipFactory
 
-# 10:00 in Shanghai (the factories' timezone): outside quiet hours
 CHANNEL = "web"
-DAYTIME = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def daytime():
-    with time_machine.travel(DAYTIME, tick=True) as traveller:
-        yield traveller
+def daytime(clock):
+    """Every test here at 10:00 in Shanghai (the factories' timezone), outside quiet hours."""
+    return clock
 
 
 def _email_row(member):

@@ -2,10 +2,9 @@
 member's digest choice, quiet hours or daily cap) are written together: one statement per round,
 however many there are and whatever their reasons."""
 
-from datetime import UTC, datetime, time
+from datetime import time
 
 import pytest
-import time_machine
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -15,14 +14,11 @@ from content.delivery.models import Delivery
 from tests.delivery.conftest import join, plan_post
 from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
 
-# 10:00 in Shanghai (the factories' timezone): outside the default quiet hours
-DAYTIME = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
-
 
 @pytest.fixture(autouse=True)
-def daytime():
-    with time_machine.travel(DAYTIME, tick=True) as traveller:
-        yield traveller
+def daytime(clock):
+    """Every test here at 10:00 in Shanghai (the factories' timezone), outside quiet hours."""
+    return clock
 
 
 def _row(member):

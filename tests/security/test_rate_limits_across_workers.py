@@ -167,11 +167,6 @@ def pool(django_db_setup, django_db_blocker, rate_redis, mail_dir, tmp_path_fact
     server.start()
     yield server
     server.stop()
-    # for the closing note: how many requests of each burst every worker answered (the folder may have
-    # been cleaned while the module ran)
-    artifacts = Path(settings.BASE_DIR) / "var" / "test-artifacts"
-    artifacts.mkdir(parents=True, exist_ok=True)
-    (artifacts / "rate-limit-spread.json").write_text(json.dumps(SPREADS, indent=1))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from community.env import (
     env_bool,
@@ -285,6 +286,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Source maps are fetched only by a developer's browser tools, and the API docs' bundles ship 13 MB of
+# them: compressing them twice (gzip and brotli at its highest level) was most of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 

@@ -33,6 +33,19 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _minutes(name: str) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name}={raw!r} is not a number of minutes") from error
+    if value <= 0:
+        raise ConfigError(f"{name}={raw} must be more than 0")
+    return value
+
+
 @dataclass(frozen=True)
 class SimConfig:
     members: int
@@ -52,6 +65,14 @@ class SimConfig:
     drop_after: bool
     secret_key: str
     start: datetime = START
+    # running the month in pieces (bench/sim_checkpoint.py): not part of the scale
+    resume: bool = False  # SIM_RESUME=1: continue from the checkpoint instead of starting over
+    pause_after_minutes: float | None = None  # pause at the first step boundary after this long
+    pause_after_steps: int | None = None  # for tests: pause after this many steps of this process
+
+    @property
+    def checkpoint(self) -> Path:
+        return ROOT / "var" / "sim" / f"{self.database}.checkpoint"
 
     @property
     def database_url(self) -> str:
@@ -94,6 +115,9 @@ class SimConfig:
             results=Path(os.environ.get("SIM_RESULTS") or ROOT / "bench" / "results" / "simulate.json"),
             drop_after=os.environ.get("SIM_DROP", "") == "1",
             secret_key=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+            resume=os.environ.get("SIM_RESUME", "") == "1",
+            pause_after_minutes=_minutes("SIM_PAUSE_AFTER_MINUTES"),
+            pause_after_steps=_int("SIM_PAUSE_AFTER_STEPS", 0, minimum=0) or None,
         )
 
     def environment(self) -> dict[str, str]:

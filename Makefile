@@ -32,6 +32,8 @@ bench: venv services
 
 # 30 simulated days of a busy community through the real delivery engine (bench/README.md, "Simulation"):
 # SIM_MEMBERS=10000 SIM_DAYS=30 make simulate, in its own database `bench_sim` and Redis database 14.
+# In pieces: SIM_PAUSE_AFTER_MINUTES=150 make simulate pauses at a step boundary (exit 3; SIGTERM or
+# Ctrl-C too), and SIM_RESUME=1 make simulate (same other SIM_* variables) goes on from the checkpoint.
 .PHONY: simulate
 simulate: venv services
 	@$(TESTENV) && $(PY) -m bench.simulate

@@ -168,7 +168,15 @@ class _ProcessBuffer:
     def flush(self) -> int:
         with self.lock:
             rows, self.rows = self.rows, []
-        return access_log_write(rows) if rows else 0
+        if not rows:
+            return 0
+        try:
+            return access_log_write(rows)
+        except Exception:
+            # kept for the next flush, ahead of newer rows: a failed write must not lose them (L11)
+            with self.lock:
+                self.rows[:0] = rows
+            raise
 
 
 _process_buffer = _ProcessBuffer()

@@ -174,6 +174,24 @@ def test_without_redis_each_process_buffers_and_writes_every_hundred_rows(member
     assert AccessLog.objects.count() == 100
 
 
+@pytest.mark.legal("L11")
+def test_without_redis_a_failed_write_keeps_the_buffered_rows_for_the_next_flush(member, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    access_log_record(member_id=member.pk, ip=None, method="GET", path="/first", status=200)
+    with (
+        mock.patch("privacy.access_log.access_log_write", side_effect=RuntimeError("database gone")),
+        pytest.raises(RuntimeError),
+    ):
+        access_log_flush()
+    access_log_record(member_id=member.pk, ip=None, method="GET", path="/second", status=200)
+    assert access_log_pending() == 2
+    assert access_log_flush() == 2
+    assert list(AccessLog.objects.order_by("time", "id").values_list("path", flat=True)) == [
+        "/first",
+        "/second",
+    ]
+
+
 # --- partitions -------------------------------------------------------------------------------------
 
 

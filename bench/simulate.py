@@ -114,7 +114,7 @@ class Pause:
 
 def _resume_command() -> str:
     """What to type to go on: the same SIM_* variables (the scale must match), with SIM_RESUME=1."""
-    names = sorted(k for k in os.environ if k.startswith("SIM_") and k not in {"SIM_RESUME", "SIM_DROP"})
+    names = sorted(k for k in os.environ if k.startswith("SIM_") and k != "SIM_RESUME")
     variables = ["SIM_RESUME=1", *(f"{k}={shlex.quote(os.environ[k])}" for k in names)]
     return " ".join(variables) + " make simulate"
 

@@ -486,7 +486,9 @@ print("sqlite-ok")
         "REDIS_URL": "",
     }
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, cwd=settings.BASE_DIR, timeout=120)
+    # a guard against a hang, not a speed check: about 20 s alone, and it once took over 120 s on a
+    # machine running a benchmark beside the suite
+    subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True, cwd=settings.BASE_DIR, timeout=600)
     shell = subprocess.run(
         [*manage, "shell", "-c", script],
         env=env,

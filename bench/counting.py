@@ -6,6 +6,11 @@ from contextlib import contextmanager
 from django.db import connection
 
 
+def planner_batch_starts(sql: str) -> bool:
+    """Whether the statement is the planner's lock of its outbox row, which opens each batch."""
+    return "FOR UPDATE" in sql and '"content_outbox"' in sql
+
+
 @contextmanager
 def statements_counted():
     """{"n": statements, "batches": statements per planner batch}. A planner batch starts when the
@@ -14,7 +19,7 @@ def statements_counted():
 
     def count(execute, sql, params, many, context):
         counter["n"] += 1
-        if "FOR UPDATE" in sql and '"content_outbox"' in sql:
+        if planner_batch_starts(sql):
             counter["batches"].append(0)
         if counter["batches"] and not sql.startswith('UPDATE "content_outbox"'):
             counter["batches"][-1] += 1

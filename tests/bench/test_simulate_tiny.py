@@ -18,11 +18,12 @@ from django.core import mail
 
 from content.delivery.digest import digests_compose
 from content.delivery.dispatcher import deliveries_dispatch
-from content.delivery.models import Delivery, Outbox
-from content.delivery.planner import ONE_PROMOTION_A_WEEK, deliveries_plan
+from content.delivery.models import Delivery
+from content.delivery.planner import ONE_PROMOTION_A_WEEK
 from content.models import PostKind
 from content.services.posts import post_publish
 from privacy.consents import consent_grant
+from tests.delivery.conftest import plan_post
 from tests.factories import MemberFactory, MembershipFactory, SpaceFactory
 
 
@@ -127,7 +128,7 @@ TUESDAY_DIGEST_HOUR = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)  # 08:05 in Shangh
 
 
 def _plan_and_send(post) -> None:
-    deliveries_plan(outbox_id=Outbox.objects.get(kind="post.published", object_id=post.pk).pk)
+    plan_post(post)
     deliveries_dispatch()
 
 

@@ -278,6 +278,14 @@ def test_digests_read_for_the_whole_round_say_exactly_what_each_digest_read_alon
 
 
 def _round_reads(count: int, django_assert_num_queries):
+    # the items are written the day before the digest hour, whatever today's date is
+    with time_machine.travel(START, tick=True):
+        _round_items(count)
+    with time_machine.travel(EIGHT_LOCAL, tick=True):
+        _round_claimed_and_read(count, django_assert_num_queries)
+
+
+def _round_items(count: int) -> None:
     public, private = SpaceFactory(), SpaceFactory(visibility="private")
     post, secret, announcement = (
         PostFactory(space=public),
@@ -295,16 +303,18 @@ def _round_reads(count: int, django_assert_num_queries):
         _reminder_item(reader, event)
         _post_item(reader, announcement, category=Category.PROMOTIONAL)
         consent_grant(member=reader, purpose="marketing", channel="web")
-    with time_machine.travel(EIGHT_LOCAL, tick=True):
-        assert digests_compose() == count
-        ids = deliveries_claim(limit=100)
-        run = DispatchRun()
-        # the round's rows; send facts: verified addresses, one-click stops, emails sent lately; the
-        # digests' items (with inbox items, actors and whether a reply is still shown); their posts;
-        # their events; the readers' memberships of the private spaces among them; marketing consent
-        with django_assert_num_queries(9):
-            run.prepare(ids)
-            sent = [delivery_message(run.delivery(delivery_id), run) for delivery_id in ids]
+
+
+def _round_claimed_and_read(count: int, django_assert_num_queries) -> None:
+    assert digests_compose() == count
+    ids = deliveries_claim(limit=100)
+    run = DispatchRun()
+    # the round's rows; send facts: verified addresses, one-click stops, emails sent lately; the
+    # digests' items (with inbox items, actors and whether a reply is still shown); their posts;
+    # their events; the readers' memberships of the private spaces among them; marketing consent
+    with django_assert_num_queries(9):
+        run.prepare(ids)
+        sent = [delivery_message(run.delivery(delivery_id), run) for delivery_id in ids]
     assert len(sent) == count and all(message.subject == _("Your digest: 5 new items") for message in sent)
 
 
